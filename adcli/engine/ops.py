@@ -1,0 +1,833 @@
+"""Every engine operation, each defined once: its primitive (numpy forward + gradient rules).
+
+Gradient rules are written with the operations of this module, never with numpy
+on primal values, so a backward pass is itself made of recorded operations and can
+be differentiated again, to any order. A rule receives the incoming gradient `g`,
+the primal output `ans`, the inputs and the static parameters, and is run only for
+arguments that need a gradient (so `x**2` at x = -1 never evaluates `log(-1)`).
+
+Operations that are compositions of others (mean, norm, clip, linspace, squeeze,
+...) are written as such and are not primitives: their derivatives follow. Names
+are TensorFlow's. This module also installs the Python operators on Tensor.
+Imports the tensor and primitives modules and numpy only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any
+
+import numpy as np
+
+from adcli.engine.primitives import bind, defprim
+from adcli.engine.tensor import Tensor, Variable, as_dtype, to_array
+
+_brange = builtins.range
+_babs = builtins.abs
+
+
+# -- helpers ------------------------------------------------------------------
+
+def _raw(x: Any) -> Any:
+    return x._value if isinstance(x, Tensor) else x
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(_raw(x))
+
+
+def _dtype(x: Any) -> np.dtype:
+    return np.result_type(_raw(x))
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum a broadcast gradient back to the shape of the input it belongs to."""
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(_brange(lead)) + tuple(
+        i + lead for i, size in enumerate(shape) if size == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = reduce_sum(g, axis=axes)
+    return reshape(g, shape)
+
+
+def _norm_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    if axis is None:
+        return None
+    axes = tuple(int(a) for a in (axis if isinstance(axis, (list, tuple)) else (axis,)))
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor of rank {ndim}")
+    return tuple(sorted(a % ndim if ndim else 0 for a in axes))
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+
+
+def _expand_reduced(g: Tensor, x: Any, axis: tuple[int, ...] | None, keepdims: bool) -> Tensor:
+    """Bring a reduction's gradient (or output) back to a shape that broadcasts against x."""
+    if keepdims:
+        return g
+    return reshape(g, _kept_shape(_shape(x), axis))
+
+
+def _unary(name: str, impl: Any, vjp: Any, doc: str) -> Any:
+    prim = defprim(name, impl, vjp, doc=doc)
+
+    def op(x: Any, name: str | None = None) -> Tensor:
+        return bind(prim, (x,))
+
+    op.__name__ = op.__qualname__ = prim.name
+    op.__doc__ = doc
+    return op
+
+
+def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str) -> Any:
+    def unbroadcasting(rule: Any, argnum: int) -> Any:
+        if rule is None:
+            return None
+
+        def vjp(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
+            return _unbroadcast(rule(g, ans, x, y), _shape((x, y)[argnum]))
+
+        return vjp
+
+    prim = defprim(name, impl, unbroadcasting(vjp_x, 0), unbroadcasting(vjp_y, 1), doc=doc)
+
+    def op(x: Any, y: Any, name: str | None = None) -> Tensor:
+        return bind(prim, (x, y))
+
+    op.__name__ = op.__qualname__ = prim.name
+    op.__doc__ = doc
+    return op
+
+
+def _nondiff(name: str, impl: Any, nargs: int, doc: str) -> Any:
+    prim = defprim(name, impl, doc=doc)
+
+    def op(*args: Any, name: str | None = None) -> Tensor:
+        if len(args) != nargs:
+            raise TypeError(f"{prim.name}() takes {nargs} argument(s), got {len(args)}")
+        return bind(prim, args)
+
+    op.__name__ = op.__qualname__ = prim.name
+    op.__doc__ = doc
+    return op
+
+
+# -- arithmetic ---------------------------------------------------------------
+
+add = _binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, "x + y")
+subtract = _binary(
+    "subtract", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g), "x - y"
+)
+multiply = _binary(
+    "multiply", np.multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x, "x * y"
+)
+divide = _binary(
+    "divide", np.true_divide,
+    lambda g, ans, x, y: g / y,
+    lambda g, ans, x, y: negative(g) * ans / y,
+    "x / y",
+)
+floor_divide = _nondiff("floor_divide", np.floor_divide, 2, "x // y (piecewise constant)")
+mod = _binary(
+    "mod", np.mod,
+    lambda g, ans, x, y: g,
+    lambda g, ans, x, y: negative(g) * floor_divide(x, y),
+    "x % y with the sign of y, as in Python and numpy",
+)
+
+
+def _pow_dx(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
+    return g * (y * pow(x, y - 1))
+
+
+def _pow_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
+    # d/dy x**y = x**y log x, taken as 0 where x <= 0 (as TensorFlow does); the log
+    # of a safe base keeps nan out of the unselected branch and its gradient.
+    positive = greater(x, 0)
+    safe_log = log(where(positive, x, 1.0))
+    return g * where(positive, ans * safe_log, 0.0)
+
+
+_pow = defprim("pow", np.power, None, None, doc="x ** y")
+_pow.vjps = (
+    lambda g, ans, x, y: _unbroadcast(_pow_dx(g, ans, x, y), _shape(x)),
+    lambda g, ans, x, y: _unbroadcast(_pow_dy(g, ans, x, y), _shape(y)),
+)
+
+
+def _integer_pow_impl(x: Any, n: int) -> Any:
+    if n == 2:
+        return np.multiply(x, x)
+    if n < 0 and np.result_type(x).kind in "iub":
+        x = np.asarray(x, dtype=np.float64)
+    return np.power(x, n)
+
+
+def _integer_pow_vjp(g: Tensor, ans: Tensor, x: Any, n: int) -> Tensor:
+    if n == 0:
+        return g * 0.0
+    if n == 1:
+        return g
+    if n == 2:
+        return g * (x * 2.0)
+    return g * (integer_pow(x, n - 1) * float(n))
+
+
+_integer_pow = defprim("integer_pow", _integer_pow_impl, _integer_pow_vjp,
+                       doc="x ** n for a static integer n (the fast path of pow)")
+
+
+def integer_pow(x: Any, n: int) -> Tensor:
+    """x ** n for a Python integer n; no log is ever taken, so negative x is fine."""
+    return bind(_integer_pow, (x,), {"n": int(n)})
+
+
+def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TensorFlow's name
+    """x ** y; a whole-valued plain-number exponent takes the integer fast path."""
+    if not isinstance(y, Tensor) and isinstance(y, (int, float, np.integer, np.floating)) \
+            and float(y).is_integer() and _babs(y) <= 64:
+        return integer_pow(x, int(y))
+    return bind(_pow, (x, y))
+
+
+negative = _unary("negative", np.negative, lambda g, ans, x: negative(g), "-x")
+abs = _unary("abs", np.abs, lambda g, ans, x: g * sign(x), "|x|")  # noqa: A001
+sign = _nondiff("sign", np.sign, 1, "the sign of x (piecewise constant)")
+reciprocal = _unary(
+    "reciprocal", np.reciprocal, lambda g, ans, x: negative(g) * (ans * ans), "1 / x"
+)
+square = _unary("square", np.square, lambda g, ans, x: g * (x * 2.0), "x * x")
+sqrt = _unary("sqrt", np.sqrt, lambda g, ans, x: g / (ans * 2.0), "the square root")
+
+
+# -- exponentials, logarithms, trigonometry ------------------------------------
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+exp = _unary("exp", np.exp, lambda g, ans, x: g * ans, "e ** x")
+expm1 = _unary("expm1", np.expm1, lambda g, ans, x: g * (ans + 1.0), "exp(x) - 1, exact near 0")
+log = _unary("log", np.log, lambda g, ans, x: g / x, "the natural logarithm")
+log1p = _unary("log1p", np.log1p, lambda g, ans, x: g / (x + 1.0), "log(1 + x), exact near 0")
+log2 = _unary("log2", np.log2, lambda g, ans, x: g / (x * _LN2), "the base-2 logarithm")
+log10 = _unary("log10", np.log10, lambda g, ans, x: g / (x * _LN10), "the base-10 logarithm")
+sin = _unary("sin", np.sin, lambda g, ans, x: g * cos(x), "the sine")
+cos = _unary("cos", np.cos, lambda g, ans, x: negative(g) * sin(x), "the cosine")
+tan = _unary("tan", np.tan, lambda g, ans, x: g * (ans * ans + 1.0), "the tangent")
+asin = _unary("asin", np.arcsin, lambda g, ans, x: g / sqrt(1.0 - x * x), "the arcsine")
+acos = _unary(
+    "acos", np.arccos, lambda g, ans, x: negative(g) / sqrt(1.0 - x * x), "the arccosine"
+)
+atan = _unary("atan", np.arctan, lambda g, ans, x: g / (x * x + 1.0), "the arctangent")
+atan2 = _binary(
+    "atan2", np.arctan2,
+    lambda g, ans, y, x: g * x / (x * x + y * y),
+    lambda g, ans, y, x: negative(g) * y / (x * x + y * y),
+    "the angle of the point (x, y): atan2(y, x)",
+)
+sinh = _unary("sinh", np.sinh, lambda g, ans, x: g * cosh(x), "the hyperbolic sine")
+cosh = _unary("cosh", np.cosh, lambda g, ans, x: g * sinh(x), "the hyperbolic cosine")
+tanh = _unary("tanh", np.tanh, lambda g, ans, x: g * (1.0 - ans * ans), "the hyperbolic tangent")
+asinh = _unary("asinh", np.arcsinh, lambda g, ans, x: g / sqrt(x * x + 1.0), "inverse sinh")
+acosh = _unary("acosh", np.arccosh, lambda g, ans, x: g / sqrt(x * x - 1.0), "inverse cosh")
+atanh = _unary("atanh", np.arctanh, lambda g, ans, x: g / (1.0 - x * x), "inverse tanh")
+
+
+def _sigmoid_impl(x: Any) -> Any:
+    # exp(-log(1 + e^-x)) never overflows, for either sign of x.
+    return np.exp(-np.logaddexp(0.0, np.negative(x)))
+
+
+sigmoid = _unary(
+    "sigmoid", _sigmoid_impl, lambda g, ans, x: g * (ans * (1.0 - ans)), "1 / (1 + e ** -x)"
+)
+softplus = _unary(
+    "softplus", lambda x: np.logaddexp(0.0, x), lambda g, ans, x: g * sigmoid(x),
+    "log(1 + e ** x)",
+)
+relu = _unary(
+    "relu", lambda x: np.maximum(x, 0), lambda g, ans, x: where(greater(x, 0), g, 0.0),
+    "max(x, 0); its derivative at 0 is taken as 0",
+)
+
+_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf_impl(x: Any) -> Any:
+    if np.ndim(x) == 0:
+        return np.float64(math.erf(float(x)))
+    return _erf_ufunc(x).astype(np.result_type(x, np.float64))
+
+
+erf = _unary(
+    "erf", _erf_impl, lambda g, ans, x: g * (exp(negative(x * x)) * _TWO_OVER_SQRT_PI),
+    "the error function",
+)
+
+maximum = _binary(
+    "maximum", np.maximum,
+    lambda g, ans, x, y: where(greater_equal(x, y), g, 0.0),
+    lambda g, ans, x, y: where(less(x, y), g, 0.0),
+    "the elementwise larger of x and y (ties send the gradient to x)",
+)
+minimum = _binary(
+    "minimum", np.minimum,
+    lambda g, ans, x, y: where(less_equal(x, y), g, 0.0),
+    lambda g, ans, x, y: where(greater(x, y), g, 0.0),
+    "the elementwise smaller of x and y (ties send the gradient to x)",
+)
+
+
+def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
+                  name: str | None = None) -> Tensor:
+    """t limited to [clip_value_min, clip_value_max]."""
+    return minimum(maximum(t, clip_value_min), clip_value_max)
+
+
+clip = clip_by_value
+
+_where = defprim(
+    "where",
+    np.where,
+    None,
+    lambda g, ans, c, x, y: _unbroadcast(where(c, g, 0.0), _shape(x)),
+    lambda g, ans, c, x, y: _unbroadcast(where(c, 0.0, g), _shape(y)),
+    doc="x where cond is true, else y",
+)
+
+
+def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
+    """x where condition holds, else y (broadcasting all three)."""
+    if x is None or y is None:
+        raise TypeError("where() needs a condition, x and y")
+    return bind(_where, (condition, x, y))
+
+
+floor = _nondiff("floor", np.floor, 1, "rounds down (piecewise constant)")
+ceil = _nondiff("ceil", np.ceil, 1, "rounds up (piecewise constant)")
+round = _nondiff("round", np.round, 1, "rounds half to even (piecewise constant)")  # noqa: A001
+
+equal = _nondiff("equal", np.equal, 2, "x == y")
+not_equal = _nondiff("not_equal", np.not_equal, 2, "x != y")
+less = _nondiff("less", np.less, 2, "x < y")
+less_equal = _nondiff("less_equal", np.less_equal, 2, "x <= y")
+greater = _nondiff("greater", np.greater, 2, "x > y")
+greater_equal = _nondiff("greater_equal", np.greater_equal, 2, "x >= y")
+logical_and = _nondiff("logical_and", np.logical_and, 2, "x and y, elementwise")
+logical_or = _nondiff("logical_or", np.logical_or, 2, "x or y, elementwise")
+logical_not = _nondiff("logical_not", np.logical_not, 1, "not x, elementwise")
+
+_stop_gradient = defprim("stop_gradient", lambda x: x, doc="x, with no gradient through it")
+
+
+def stop_gradient(x: Any, name: str | None = None) -> Tensor:
+    """x itself, but gradients do not flow through it."""
+    return bind(_stop_gradient, (x,))
+
+
+def _cast_vjp(g: Tensor, ans: Tensor, x: Any, dtype: np.dtype) -> Tensor:
+    return cast(g, _dtype(x))
+
+
+_cast = defprim("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_vjp,
+                doc="x converted to another dtype")
+
+
+def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
+    """x as `dtype`; gradients flow between float dtypes only."""
+    return bind(_cast, (x,), {"dtype": as_dtype(dtype)})
+
+
+# -- reductions ---------------------------------------------------------------
+
+def _reduction(name: str, impl: Any, vjp: Any, doc: str) -> Any:
+    prim = defprim(name, impl, vjp, doc=doc)
+
+    def op(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+           name: str | None = None) -> Tensor:
+        axes = _norm_axis(axis, len(_shape(input_tensor)))
+        return bind(prim, (input_tensor,), {"axis": axes, "keepdims": bool(keepdims)})
+
+    op.__name__ = op.__qualname__ = prim.name
+    op.__doc__ = doc
+    return op
+
+
+def _sum_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tensor:
+    return broadcast_to(_expand_reduced(g, x, axis, keepdims), _shape(x))
+
+
+def _prod_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tensor:
+    return _expand_reduced(g * ans, x, axis, keepdims) / x
+
+
+def _extremum_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tensor:
+    # Ties share the gradient equally, as in TensorFlow.
+    hit = cast(equal(x, _expand_reduced(ans, x, axis, keepdims)), _dtype(g))
+    count = reduce_sum(hit, axis=axis, keepdims=True)
+    return hit * _expand_reduced(g, x, axis, keepdims) / count
+
+
+def _logsumexp_impl(x: Any, axis: Any, keepdims: bool) -> Any:
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)
+    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return out if keepdims else np.reshape(out, np.shape(np.sum(x, axis=axis)))
+
+
+def _logsumexp_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tensor:
+    return _expand_reduced(g, x, axis, keepdims) * exp(x - _expand_reduced(ans, x, axis, keepdims))
+
+
+reduce_sum = _reduction("reduce_sum", lambda x, axis, keepdims: np.sum(x, axis, keepdims=keepdims),
+                        _sum_vjp, "the sum over `axis` (all axes by default)")
+reduce_prod = _reduction(
+    "reduce_prod", lambda x, axis, keepdims: np.prod(x, axis, keepdims=keepdims),
+    _prod_vjp, "the product over `axis`",
+)
+reduce_max = _reduction("reduce_max", lambda x, axis, keepdims: np.max(x, axis, keepdims=keepdims),
+                        _extremum_vjp, "the largest entry over `axis`")
+reduce_min = _reduction("reduce_min", lambda x, axis, keepdims: np.min(x, axis, keepdims=keepdims),
+                        _extremum_vjp, "the smallest entry over `axis`")
+reduce_logsumexp = _reduction("reduce_logsumexp", _logsumexp_impl, _logsumexp_vjp,
+                              "log(sum(exp(x))) over `axis`, without overflow")
+
+
+def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+                name: str | None = None) -> Tensor:
+    """The mean over `axis` (all axes by default)."""
+    shape = _shape(input_tensor)
+    axes = _norm_axis(axis, len(shape))
+    count = math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
+    total = reduce_sum(input_tensor, axis=axes, keepdims=keepdims)
+    return total / float(count) if _dtype(total).kind == "f" else total / count
+
+
+def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool = False,
+         name: str | None = None) -> Tensor:
+    """The euclidean (default), 1 or inf norm over `axis` (all entries by default)."""
+    if ord in ("euclidean", "fro", 2, 2.0):
+        return sqrt(reduce_sum(square(tensor), axis=axis, keepdims=keepdims))
+    if ord in (1, 1.0):
+        return reduce_sum(abs(tensor), axis=axis, keepdims=keepdims)
+    if ord in (np.inf, "inf"):
+        return reduce_max(abs(tensor), axis=axis, keepdims=keepdims)
+    raise ValueError(f"norm ord must be 'euclidean', 1 or inf, not {ord!r}")
+
+
+# -- linear algebra and shape ---------------------------------------------------
+
+def _matrix_t(x: Any) -> Tensor:
+    nd = len(_shape(x))
+    return transpose(x, tuple(_brange(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _matmul_da(g: Tensor, ans: Tensor, a: Any, b: Any) -> Tensor:
+    ash, bsh = _shape(a), _shape(b)
+    if len(ash) == 1 and len(bsh) == 1:
+        return g * b
+    if len(ash) == 1:                           # (k,) @ (..., k, n) -> (..., n)
+        return _unbroadcast(matmul(b, expand_dims(g, -1))[..., 0], ash)
+    if len(bsh) == 1:                           # (..., m, k) @ (k,) -> (..., m)
+        return _unbroadcast(expand_dims(g, -1) * b, ash)
+    return _unbroadcast(matmul(g, _matrix_t(b)), ash)
+
+
+def _matmul_db(g: Tensor, ans: Tensor, a: Any, b: Any) -> Tensor:
+    ash, bsh = _shape(a), _shape(b)
+    if len(ash) == 1 and len(bsh) == 1:
+        return g * a
+    if len(ash) == 1:
+        return _unbroadcast(expand_dims(a, -1) * expand_dims(g, -2), bsh)
+    if len(bsh) == 1:
+        return _unbroadcast(matmul(_matrix_t(a), expand_dims(g, -1))[..., 0], bsh)
+    return _unbroadcast(matmul(_matrix_t(a), g), bsh)
+
+
+_matmul = defprim("matmul", np.matmul, _matmul_da, _matmul_db, doc="the matrix product a @ b")
+
+
+def matmul(a: Any, b: Any, name: str | None = None) -> Tensor:
+    """The matrix product a @ b, with numpy's rules for vectors and batches."""
+    if len(_shape(a)) == 0 or len(_shape(b)) == 0:
+        raise ValueError("matmul needs tensors of rank 1 or more; use multiply for scalars")
+    return bind(_matmul, (a, b))
+
+
+def _transpose_vjp(g: Tensor, ans: Tensor, x: Any, perm: Any) -> Tensor:
+    return transpose(g, None if perm is None else tuple(np.argsort(perm)))
+
+
+_transpose = defprim("transpose", lambda x, perm: np.transpose(x, perm), _transpose_vjp,
+                     doc="x with its axes permuted (reversed by default)")
+
+
+def transpose(a: Any, perm: Any = None, name: str | None = None) -> Tensor:
+    """a with its axes permuted by `perm` (reversed by default)."""
+    return bind(_transpose, (a,), {"perm": None if perm is None else tuple(int(p) for p in perm)})
+
+
+_reshape = defprim("reshape", lambda x, shape: np.reshape(x, shape),
+                   lambda g, ans, x, shape: reshape(g, _shape(x)),
+                   doc="x with a new shape of the same size")
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
+    """tensor with a new shape (one entry may be -1)."""
+    return bind(_reshape, (tensor,), {"shape": tuple(int(s) for s in _as_shape(shape))})
+
+
+_broadcast_to = defprim(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    lambda g, ans, x, shape: _unbroadcast(g, _shape(x)),
+    doc="x repeated along new or length-1 axes to `shape`",
+)
+
+
+def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """input broadcast to `shape`, as numpy broadcasts."""
+    return bind(_broadcast_to, (input,), {"shape": tuple(int(s) for s in _as_shape(shape))})
+
+
+def _as_shape(shape: Any) -> tuple:
+    raw = _raw(shape)
+    if isinstance(raw, (int, np.integer)):
+        return (int(raw),)
+    return tuple(np.asarray(raw).reshape(-1).tolist()) if not isinstance(raw, tuple) else raw
+
+
+def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """input without its length-1 axes (or only those in `axis`)."""
+    shape = _shape(input)
+    axes = _norm_axis(axis, len(shape))
+    if axes is not None and any(shape[a] != 1 for a in axes):
+        raise ValueError(f"cannot squeeze an axis whose length is not 1 (shape {shape})")
+    keep = [s for i, s in enumerate(shape) if not (s == 1 and (axes is None or i in axes))]
+    return reshape(input, keep)
+
+
+def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:  # noqa: A002
+    """input with a new length-1 axis at `axis`."""
+    shape = list(_shape(input))
+    position = int(axis) if axis >= 0 else len(shape) + 1 + int(axis)
+    if not 0 <= position <= len(shape):
+        raise ValueError(f"axis {axis} is out of range for a tensor of rank {len(shape)}")
+    shape.insert(position, 1)
+    return reshape(input, shape)
+
+
+def _concat_vjp(k: int, g: Tensor, ans: Tensor, *xs: Any, axis: int) -> Tensor:
+    start = sum(_shape(x)[axis] for x in xs[:k])
+    index = (slice(None),) * axis + (slice(start, start + _shape(xs[k])[axis]),)
+    return g[index]
+
+
+_concat = defprim("concat", lambda *xs, axis: np.concatenate(xs, axis), vjp_any=_concat_vjp,
+                  doc="tensors joined along an existing axis")
+
+
+def concat(values: Any, axis: int, name: str | None = None) -> Tensor:
+    """The tensors in `values` joined along the existing axis `axis`."""
+    values = tuple(values)
+    if not values:
+        raise ValueError("concat needs at least one tensor")
+    ndim = len(_shape(values[0]))
+    if ndim == 0:
+        raise ValueError("concat needs tensors of rank 1 or more; use stack for scalars")
+    return bind(_concat, values, {"axis": _norm_axis(axis, ndim)[0]})
+
+
+def _stack_vjp(k: int, g: Tensor, ans: Tensor, *xs: Any, axis: int) -> Tensor:
+    return g[(slice(None),) * axis + (k,)]
+
+
+_stack = defprim("stack", lambda *xs, axis: np.stack(xs, axis), vjp_any=_stack_vjp,
+                 doc="tensors of one shape joined along a new axis")
+
+
+def stack(values: Any, axis: int = 0, name: str | None = None) -> Tensor:
+    """The tensors in `values` (all of one shape) joined along a new axis."""
+    values = tuple(values)
+    if not values:
+        raise ValueError("stack needs at least one tensor")
+    return bind(_stack, values, {"axis": _norm_axis(axis, len(_shape(values[0])) + 1)[0]})
+
+
+def _tile_vjp(g: Tensor, ans: Tensor, x: Any, multiples: tuple[int, ...]) -> Tensor:
+    shape = _shape(x)
+    shape = (1,) * (len(multiples) - len(shape)) + shape
+    interleaved = tuple(v for pair in zip(multiples, shape, strict=True) for v in pair)
+    summed = reduce_sum(reshape(g, interleaved), axis=tuple(_brange(0, 2 * len(shape), 2)))
+    return reshape(summed, _shape(x))
+
+
+_tile = defprim("tile", lambda x, multiples: np.tile(x, multiples), _tile_vjp,
+                doc="x repeated `multiples[i]` times along axis i")
+
+
+def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """input repeated `multiples[i]` times along each axis i."""
+    multiples = tuple(int(m) for m in _as_shape(multiples))
+    if len(multiples) < len(_shape(input)):
+        raise ValueError("tile needs one multiple per axis")
+    return bind(_tile, (input,), {"multiples": multiples})
+
+
+def _index_is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in items)
+
+
+def _scatter_impl(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if _index_is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+_scatter = defprim("scatter", _scatter_impl,
+                   lambda g, ans, v, index, shape: g[index],
+                   doc="zeros of `shape` with v added at `index` (the gradient of indexing)")
+_getitem = defprim("getitem", lambda x, index: x[index],
+                   lambda g, ans, x, index: bind(_scatter, (g,), {"index": index,
+                                                                  "shape": _shape(x)}),
+                   doc="x[index]")
+
+
+def _static_index(index: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(_static_index(i) for i in index)
+    if isinstance(index, Tensor):
+        value = index._value
+        return value if np.ndim(value) else value[()] if isinstance(value, np.ndarray) else value
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def gather_index(x: Any, index: Any) -> Tensor:
+    """x[index] with numpy's indexing rules; differentiable with respect to x."""
+    return bind(_getitem, (x,), {"index": _static_index(index)})
+
+
+def _diag_vjp(g: Tensor, ans: Tensor, v: Any) -> Tensor:
+    return diag_part(g)
+
+
+_diag = defprim("diag", lambda v: np.diag(v), _diag_vjp,
+                doc="the square matrix with v on its diagonal")
+
+
+def _diag_part_vjp(g: Tensor, ans: Tensor, m: Any) -> Tensor:
+    k = _shape(ans)[0]
+    return bind(_scatter, (g,), {"index": (np.arange(k), np.arange(k)), "shape": _shape(m)})
+
+
+_diag_part = defprim("diag_part", lambda m: np.diagonal(m).copy(), _diag_part_vjp,
+                     doc="the main diagonal of a matrix")
+
+
+def diag(v: Any, name: str | None = None) -> Tensor:
+    """A vector's diagonal matrix, or a matrix's diagonal (numpy's diag)."""
+    ndim = len(_shape(v))
+    if ndim == 1:
+        return bind(_diag, (v,))
+    if ndim == 2:
+        return bind(_diag_part, (v,))
+    raise ValueError(f"diag needs a vector or a matrix, not a tensor of rank {ndim}")
+
+
+def diag_part(m: Any, name: str | None = None) -> Tensor:
+    """The main diagonal of a matrix."""
+    return bind(_diag_part, (m,))
+
+
+def trace(x: Any, name: str | None = None) -> Tensor:
+    """The sum of a matrix's diagonal."""
+    return reduce_sum(diag_part(x))
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """The inner product of vectors, or the matrix product (numpy's dot for rank <= 2)."""
+    if len(_shape(a)) == 1 and len(_shape(b)) == 1:
+        if _shape(a) != _shape(b):
+            raise ValueError(f"dot of vectors of shapes {_shape(a)} and {_shape(b)}")
+        return reduce_sum(multiply(a, b))
+    if len(_shape(a)) == 0 or len(_shape(b)) == 0:
+        return multiply(a, b)
+    return matmul(a, b)
+
+
+# -- creation -------------------------------------------------------------------
+
+def _creation_dtype(dtype: Any) -> np.dtype:
+    return as_dtype(dtype) or np.dtype(np.float64)
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
+    """A tensor holding `value` (a number, nested list or array); floats are float64."""
+    array = to_array(value, dtype)
+    if dtype is None and array.dtype.kind == "f" and array.dtype != np.float64 \
+            and not isinstance(_raw(value), (np.ndarray, np.generic)):
+        array = array.astype(np.float64)
+    if shape is not None:
+        array = np.broadcast_to(array, _as_shape(shape)) if array.size == 1 \
+            else np.reshape(array, _as_shape(shape))
+        array = np.array(array)
+    return Tensor._wrap(array)
+
+
+def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """value itself if it is a tensor of the right dtype, else a new constant."""
+    if isinstance(value, Tensor) and (dtype is None or as_dtype(dtype) == value.dtype):
+        return value
+    return constant(value, dtype)
+
+
+def ones(shape: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """A tensor of ones (float64 by default)."""
+    return Tensor._wrap(np.ones(_as_shape(shape), _creation_dtype(dtype)))
+
+
+def zeros(shape: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """A tensor of zeros (float64 by default)."""
+    return Tensor._wrap(np.zeros(_as_shape(shape), _creation_dtype(dtype)))
+
+
+def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
+    """A tensor of shape `dims` filled with `value` (differentiable in value)."""
+    shape = _as_shape(dims)
+    if isinstance(value, Tensor):
+        return broadcast_to(value, shape)
+    return Tensor._wrap(np.full(shape, value, dtype=np.result_type(value, np.float64)
+                                if isinstance(value, float) else None))
+
+
+def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """Ones of input's shape (and dtype unless given)."""
+    return Tensor._wrap(np.ones(_shape(input), as_dtype(dtype) or _dtype(input)))
+
+
+def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """Zeros of input's shape (and dtype unless given)."""
+    return Tensor._wrap(np.zeros(_shape(input), as_dtype(dtype) or _dtype(input)))
+
+
+def eye(num_rows: int, num_columns: int | None = None, dtype: Any = None,
+        name: str | None = None) -> Tensor:
+    """The identity matrix (num_rows x num_columns)."""
+    return Tensor._wrap(np.eye(int(num_rows), None if num_columns is None else int(num_columns),
+                               dtype=_creation_dtype(dtype)))
+
+
+def linspace(start: Any, stop: Any, num: int, name: str | None = None) -> Tensor:
+    """`num` evenly spaced values from start to stop, both included."""
+    num = int(num)
+    if isinstance(start, Tensor) or isinstance(stop, Tensor):
+        steps = np.arange(num, dtype=np.float64) / max(num - 1, 1)
+        return start + (stop - start) * steps
+    return Tensor._wrap(np.linspace(float(start), float(stop), num))
+
+
+def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001
+          name: str | None = None) -> Tensor:
+    """start, start + delta, ... below limit (TensorFlow's tf.range)."""
+    if limit is None:
+        start, limit = 0, start
+    values = np.arange(_raw(start), _raw(limit), _raw(delta))
+    return Tensor._wrap(values.astype(as_dtype(dtype)) if dtype is not None else values)
+
+
+def size(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The number of entries, as an integer tensor."""
+    return Tensor._wrap(np.int64(np.size(_raw(input))))
+
+
+def shape(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The shape, as an integer vector tensor."""
+    return Tensor._wrap(np.array(_shape(input), dtype=np.int64))
+
+
+def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """input itself, recorded (a differentiable copy)."""
+    return reshape(input, _shape(input))
+
+
+# -- Python operators on tensors ----------------------------------------------------
+
+def _install_operators() -> None:
+    def reflected(op: Any) -> Any:
+        return lambda self, other: op(other, self)
+
+    def eq(self: Tensor, other: Any) -> Any:
+        return False if other is None else equal(self, other)
+
+    def ne(self: Tensor, other: Any) -> Any:
+        return True if other is None else not_equal(self, other)
+
+    def logical(op: Any) -> Any:
+        def method(self: Tensor, other: Any) -> Tensor:
+            if _dtype(self).kind != "b":
+                raise TypeError("& and | need boolean tensors")
+            return op(self, other)
+        return method
+
+    def invert(self: Tensor) -> Tensor:
+        if _dtype(self).kind != "b":
+            raise TypeError("~ needs a boolean tensor")
+        return logical_not(self)
+
+    table = {
+        "__add__": add, "__radd__": reflected(add),
+        "__sub__": subtract, "__rsub__": reflected(subtract),
+        "__mul__": multiply, "__rmul__": reflected(multiply),
+        "__truediv__": divide, "__rtruediv__": reflected(divide),
+        "__floordiv__": floor_divide, "__rfloordiv__": reflected(floor_divide),
+        "__mod__": mod, "__rmod__": reflected(mod),
+        "__pow__": pow, "__rpow__": reflected(pow),
+        "__matmul__": matmul, "__rmatmul__": reflected(matmul),
+        "__neg__": negative, "__pos__": lambda self: self, "__abs__": abs,
+        "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
+        "__eq__": eq, "__ne__": ne, "__getitem__": gather_index,
+        "__and__": logical(logical_and), "__or__": logical(logical_or),
+        "__invert__": invert,
+    }
+    for method_name, function in table.items():
+        setattr(Tensor, method_name, function)
+    Tensor.__hash__ = None  # type: ignore[assignment]
+    Variable.__hash__ = None  # type: ignore[assignment]
+
+
+_install_operators()
+
+__all__ = [
+    "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "broadcast_to",
+    "cast", "ceil", "clip", "clip_by_value", "concat", "constant", "convert_to_tensor", "cos",
+    "cosh", "diag", "diag_part", "divide", "dot", "equal", "erf", "exp", "expand_dims", "expm1",
+    "eye", "fill", "floor", "floor_divide", "gather_index", "greater", "greater_equal",
+    "identity", "integer_pow", "less", "less_equal", "linspace", "log", "log10", "log1p", "log2",
+    "logical_and", "logical_not", "logical_or", "matmul", "maximum", "minimum", "mod",
+    "multiply", "negative", "norm", "not_equal", "ones", "ones_like", "pow", "range",
+    "reciprocal", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod",
+    "reduce_sum", "relu", "reshape", "round", "shape", "sigmoid", "sign", "sin", "sinh", "size",
+    "softplus", "sqrt", "square", "squeeze", "stack", "stop_gradient", "subtract", "tan", "tanh",
+    "tile", "trace", "transpose", "where", "zeros", "zeros_like",
+]

@@ -1,0 +1,109 @@
+"""The primitive registry and `bind`, the one place where an operation runs and is recorded.
+
+A primitive is a name with one rule per interpretation, as in JAX's autodidax:
+`impl` computes the forward value on numpy values; `vjp(argnum, g, ans, args,
+params)` gives the gradient with respect to one argument, written with adcli's own
+differentiable operations so that the backward pass can itself be recorded (higher
+order); `taylor` (added by the Taylor-mode engine) propagates truncated Taylor
+series. Static parameters (an axis, an integer exponent) travel in `params`, never
+as traced inputs.
+
+`bind` runs a primitive and, when a tape is recording, lets each recording tape
+that follows one of the inputs add the call to its records. Imports only the
+tensor module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from adcli.engine.tensor import Tensor
+
+VjpRule = Callable[..., Any]
+
+
+@dataclass(eq=False)
+class Primitive:
+    """One operation: its numpy forward, its gradient rule(s) and its Taylor rule."""
+
+    name: str
+    impl: Callable[..., Any]
+    # vjps[k](g, ans, *args, **params) -> gradient for argument k, or None when
+    # argument k is not differentiable. `vjp_any` replaces them for variadic
+    # primitives (concat, stack): vjp_any(k, g, ans, *args, **params).
+    vjps: tuple[VjpRule | None, ...] = ()
+    vjp_any: VjpRule | None = None
+    taylor: Callable[..., Any] | None = None
+    doc: str = ""
+    nondiff_args: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def differentiable(self) -> bool:
+        return self.vjp_any is not None or any(rule is not None for rule in self.vjps)
+
+    def has_vjp(self, argnum: int) -> bool:
+        if self.vjp_any is not None:
+            return argnum not in self.nondiff_args
+        return argnum < len(self.vjps) and self.vjps[argnum] is not None
+
+    def vjp(self, argnum: int, g: Any, ans: Any, args: tuple, params: dict) -> Any:
+        if self.vjp_any is not None:
+            return self.vjp_any(argnum, g, ans, *args, **params)
+        return self.vjps[argnum](g, ans, *args, **params)  # type: ignore[misc]
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+# Tapes that are recording now, innermost last. A paused tape (stop_recording, or
+# a non-persistent tape during its own backward pass) is taken out of this list, so
+# `bind` only pays for tapes that may record.
+RECORDING_TAPES: list[Any] = []
+
+_EMPTY: dict[str, Any] = {}
+
+
+def defprim(
+    name: str,
+    impl: Callable[..., Any],
+    *vjps: VjpRule | None,
+    vjp_any: VjpRule | None = None,
+    nondiff_args: tuple[int, ...] = (),
+    doc: str = "",
+) -> Primitive:
+    """Define and register a primitive; each name is defined exactly once."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is defined twice")
+    prim = Primitive(name, impl, tuple(vjps), vjp_any, None, doc, frozenset(nondiff_args))
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> Tensor:
+    """Run `prim` on `args` (Tensors or plain values) and record it on following tapes."""
+    params = params or _EMPTY
+    raw = [a._value if isinstance(a, Tensor) else a for a in args]
+    out = Tensor._wrap(prim.impl(*raw, **params))
+    if RECORDING_TAPES:
+        record(prim, args, params, out)
+    return out
+
+
+def record(prim: Primitive, args: tuple, params: dict[str, Any], out: Tensor) -> None:
+    """Add the call `out = prim(*args, **params)` to every recording tape that follows an input."""
+    for tape in RECORDING_TAPES:
+        tracked = tape._tracked
+        follows = False
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._id in tracked:
+                    follows = True
+                elif a._trainable and tape._watch_accessed_variables:
+                    # Every trainable variable an operation reads is watched, not
+                    # only the first, so the scan does not stop at a tracked input.
+                    tape._watch_one(a)
+                    follows = True
+        if follows:
+            tape._records.append((prim, args, params, out))
+            tracked.add(out._id)
