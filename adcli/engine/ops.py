@@ -34,7 +34,11 @@ def _raw(x: Any) -> Any:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return np.shape(_raw(x))
+    value = x._value if isinstance(x, Tensor) else x
+    try:
+        return value.shape
+    except AttributeError:
+        return np.shape(value)
 
 
 def _dtype(x: Any) -> np.dtype:
@@ -47,7 +51,7 @@ def _tensor(x: Any) -> Tensor:
 
 def _unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum a broadcast gradient back to the shape of the input it belongs to."""
-    gshape = g.shape
+    gshape = _shape(g)
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)

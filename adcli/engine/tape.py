@@ -48,7 +48,18 @@ def _unflatten(structure: Any, leaves: Iterator[Any]) -> Any:
 
 
 def _is_float(tensor: Tensor) -> bool:
-    return np.result_type(tensor._value).kind in _DIFFERENTIABLE_KINDS
+    value = tensor._value
+    try:
+        return value.dtype.kind in _DIFFERENTIABLE_KINDS
+    except AttributeError:
+        return np.result_type(value).kind in _DIFFERENTIABLE_KINDS
+
+
+def _accumulate(previous: Tensor, contribution: Tensor) -> Tensor:
+    """previous + contribution; a plain numpy sum when no tape could record the addition."""
+    if RECORDING_TAPES:
+        return ops.add(previous, contribution)
+    return Tensor._wrap(previous._value + contribution._value)
 
 
 class GradientTape:
@@ -208,7 +219,7 @@ class GradientTape:
                     contribution = prim.vjp(argnum, g, out, args, params)
                     previous = adjoints.get(arg._id)
                     adjoints[arg._id] = (
-                        contribution if previous is None else ops.add(previous, contribution)
+                        contribution if previous is None else _accumulate(previous, contribution)
                     )
         return [adjoints.get(s._id) if _is_float(s) else None for s in flat_sources]
 

@@ -84,7 +84,10 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self._value)
+        try:
+            return self._value.shape
+        except AttributeError:
+            return np.shape(self._value)
 
     @property
     def dtype(self) -> np.dtype:
