@@ -1,0 +1,675 @@
+"""Text to AST: the only module of adcli that imports lark.
+
+One responsibility: turn program text into an `adcli.lang.ast.Program`, or raise an
+`AdcliSyntaxError` (or `AdcliLimitError`) that says in words what is wrong and where.
+
+- The grammar is `grammars/adcli.lark`; a wheel carries it as `adcli/grammars/adcli.lark`
+  (hatchling force-include) and an editable install falls back to the checkout's copy.
+- The LALR parser is built once per process, lazily. Building it from the grammar costs
+  ~130 ms, so the analysed parser is cached with Lark's `cache=` option in the user's
+  cache directory (`$ADCLI_CACHE_DIR`, else `$XDG_CACHE_HOME/adcli`, else
+  `~/.cache/adcli`); loading it costs a few ms. An unwritable cache directory only
+  costs the rebuild.
+- The AST is built by an inline transformer while parsing (no intermediate tree, and
+  no recursion, so long or deep programs cannot overflow the Python stack here).
+- A post-lexer does the Python-style indentation, tracks open brackets (to say
+  "unclosed '(' opened at 1:4" and to enforce the nesting limit as tokens arrive) and
+  keeps the token history that syntax messages quote.
+
+Imports: lark, adcli.errors, adcli.lang.ast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+from pathlib import Path
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lark import PostLex
+
+from adcli.errors import AdcliError, AdcliLimitError, AdcliSyntaxError, Span
+from adcli.lang import ast
+
+DEFAULT_MAX_SOURCE_CHARS = 1_000_000
+DEFAULT_MAX_NESTING = 100
+
+_HERE = Path(__file__).resolve().parent
+GRAMMAR_CANDIDATES = (
+    _HERE.parent / "grammars" / "adcli.lark",  # installed wheel (force-include)
+    _HERE.parent.parent / "grammars" / "adcli.lark",  # editable install / checkout
+)
+
+_TAB_LEN = 8
+_OPEN = {"LPAR": ")", "LSQB": "]"}
+_CLOSE = {"RPAR": "(", "RSQB": "["}
+
+# ---- grammar and parser construction ---------------------------------------------
+
+
+def grammar_path() -> Path:
+    """The grammar file this process uses: the packaged copy, else the checkout's."""
+    for candidate in GRAMMAR_CANDIDATES:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        "adcli's grammar is missing: looked for "
+        + " and ".join(str(c) for c in GRAMMAR_CANDIDATES)
+    )
+
+
+def cache_dir() -> Path | None:
+    """Where the analysed parser is cached, or None if caching is switched off."""
+    explicit = os.environ.get("ADCLI_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit) if explicit else None  # ADCLI_CACHE_DIR="" switches it off
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "adcli"
+
+
+def _cache_file(grammar: str) -> str | bool:
+    directory = cache_dir()
+    if directory is None:
+        return False
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    import lark
+
+    # The name carries everything the cached tables depend on, so that versions of
+    # adcli, lark or Python that share a cache directory never overwrite each other.
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
+    version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    return str(directory / f"parser-{digest}-lark{lark.__version__}-py{version}.pickle")
+
+
+class _Parser:
+    """The Lark parser with its post-lexer and AST builder (one per process)."""
+
+    def __init__(self) -> None:
+        grammar = grammar_path().read_text(encoding="utf-8")
+        self.indenter = _Indenter()
+        self.builder = _ASTBuilder()
+        options = dict(
+            parser="lalr",
+            lexer="basic",  # keywords stay keywords everywhere (the contextual lexer
+            # would read `x = for` as a name)
+            postlex=self.indenter,
+            transformer=self.builder,
+            maybe_placeholders=True,
+        )
+        try:
+            self.lark = Lark(grammar, cache=_cache_file(grammar), **options)
+        except (OSError, EOFError, ValueError):
+            # A corrupt or unreadable cache file: build from the grammar instead.
+            self.lark = Lark(grammar, **options)
+        self.terminals = {t.name: t for t in self.lark.terminals}
+        self.lock = threading.Lock()
+
+
+_PARSER: _Parser | None = None
+_PARSER_LOCK = threading.Lock()
+
+
+def get_parser() -> _Parser:
+    """The process's parser, built (or loaded from the cache) on first use."""
+    global _PARSER
+    if _PARSER is None:
+        with _PARSER_LOCK:
+            if _PARSER is None:
+                _PARSER = _Parser()
+    return _PARSER
+
+
+# ---- entry point -----------------------------------------------------------------
+
+
+def parse(
+    source: str,
+    *,
+    max_chars: int = DEFAULT_MAX_SOURCE_CHARS,
+    max_nesting: int = DEFAULT_MAX_NESTING,
+) -> ast.Program:
+    """Parse program text into a Program; raise AdcliSyntaxError or AdcliLimitError."""
+    if not isinstance(source, str):
+        raise AdcliSyntaxError(f"a program is text, not {type(source).__name__}")
+    if len(source) > max_chars:
+        raise AdcliLimitError(
+            f"the program has {len(source):,} characters; the limit is {max_chars:,}",
+            _offset_span(source, max_chars),
+            hint="raise Limits.max_source_chars to allow longer programs",
+        ).with_source(source)
+    # The indenter closes blocks at a newline, so the text must end with one.
+    text = source if source.endswith("\n") else source + "\n"
+    p = get_parser()
+    with p.lock:
+        state = _LexState(_first_indent(text), max_nesting, len(text))
+        p.indenter.state = state
+        p.builder.length = len(source)
+        try:
+            return p.lark.parse(text)
+        except AdcliError as error:
+            raise error.with_source(source) from None
+        except UnexpectedCharacters as error:
+            raise _unexpected_character(error, text).with_source(source) from None
+        except (UnexpectedToken, UnexpectedEOF) as error:
+            raise _unexpected_token(error, state, p.terminals).with_source(source) from None
+        except UnexpectedInput as error:  # any other lark input error, still in words
+            raise AdcliSyntaxError(
+                "invalid syntax", _offset_span(text, getattr(error, "pos_in_stream", 0) or 0)
+            ).with_source(source) from None
+        except RecursionError:
+            raise AdcliLimitError(
+                "the program is nested too deeply to parse", hint="split it into smaller parts"
+            ).with_source(source) from None
+        finally:
+            p.indenter.state = None
+
+
+# ---- spans -----------------------------------------------------------------------
+
+
+def _tok_span(tok: Token) -> Span:
+    return Span(tok.line, tok.column, tok.start_pos, tok.end_pos, tok.end_line, tok.end_column)
+
+
+def _join(a: Span, b: Span) -> Span:
+    return Span(a.line, a.column, a.start, b.end, b.end_line, b.end_column)
+
+
+def _after(tok: Token) -> Span:
+    """A one-character span just after a token: where something is missing."""
+    return Span(
+        tok.end_line, tok.end_column, tok.end_pos, tok.end_pos, tok.end_line, tok.end_column + 1
+    )
+
+
+def _offset_span(text: str, offset: int) -> Span:
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(line, column, offset, offset + 1, line, column + 1)
+
+
+def _first_indent(text: str) -> int:
+    """The indentation of the first line with code: the level blocks are measured from."""
+    for raw in text.split("\n"):
+        stripped = raw.lstrip(" \t\f")
+        if stripped and not stripped.startswith("#"):
+            lead = raw[: len(raw) - len(stripped)]
+            return lead.count(" ") + lead.count("\t") * _TAB_LEN
+    return 0
+
+
+# ---- post-lexer: indentation, brackets, history -----------------------------------
+
+
+class _LexState:
+    __slots__ = ("history", "brackets", "base", "max_nesting", "length")
+
+    def __init__(self, base: int, max_nesting: int, length: int = -1) -> None:
+        self.history: list[Token] = []
+        self.brackets: list[Token] = []
+        self.base = base
+        self.max_nesting = max_nesting
+        self.length = length  # of the text: the last newline closes every block
+
+
+class _Indenter(PostLex):
+    """Python's indentation rules, plus bracket tracking and the nesting limit."""
+
+    always_accept = ("_NEWLINE",)
+
+    def __init__(self) -> None:
+        self.state: _LexState | None = None
+
+    def process(self, stream):  # type: ignore[no-untyped-def]
+        return self._process(stream, self.state or _LexState(0, DEFAULT_MAX_NESTING))
+
+    def _process(self, stream, st: _LexState):  # type: ignore[no-untyped-def]
+        history = st.history
+        brackets = st.brackets
+        levels = [st.base]
+        token = None
+        for token in stream:
+            kind = token.type
+            if kind == "_NEWLINE":
+                if brackets:  # inside brackets a newline is only whitespace
+                    continue
+                history.append(token)
+                yield token
+                indent_str = token.rsplit("\n", 1)[1]
+                indent = indent_str.count(" ") + indent_str.count("\t") * _TAB_LEN
+                if token.end_pos >= st.length:
+                    indent = levels[0]
+                if indent > levels[-1]:
+                    levels.append(indent)
+                    if len(levels) > st.max_nesting:
+                        raise AdcliLimitError(
+                            f"blocks are nested more than {st.max_nesting} deep",
+                            _after(token),
+                            hint="raise Limits.max_nesting to allow deeper nesting",
+                        )
+                    indent_tok = Token.new_borrow_pos("_INDENT", indent_str, token)
+                    history.append(indent_tok)
+                    yield indent_tok
+                    continue
+                while indent < levels[-1] and len(levels) > 1:
+                    levels.pop()
+                    dedent = Token.new_borrow_pos("_DEDENT", indent_str, token)
+                    history.append(dedent)
+                    yield dedent
+                if indent != levels[-1]:
+                    raise AdcliSyntaxError(
+                        "unindent does not match any outer indentation level",
+                        _after(token),
+                    )
+                continue
+            if kind in _OPEN:
+                brackets.append(token)
+                if len(brackets) > st.max_nesting:
+                    raise AdcliLimitError(
+                        f"brackets are nested more than {st.max_nesting} deep",
+                        _tok_span(token),
+                        hint="raise Limits.max_nesting to allow deeper nesting",
+                    )
+            elif kind in _CLOSE:
+                if not brackets:
+                    raise AdcliSyntaxError(f"unmatched '{token}'", _tok_span(token))
+                opener = brackets.pop()
+                if _OPEN[opener.type] != token.value:
+                    raise AdcliSyntaxError(
+                        f"'{token}' does not match '{opener}' opened at "
+                        f"{opener.line}:{opener.column}",
+                        _tok_span(token),
+                    )
+            history.append(token)
+            yield token
+        while len(levels) > 1:
+            levels.pop()
+            yield Token.new_borrow_pos("_DEDENT", "", token) if token else Token("_DEDENT", "")
+
+
+# ---- syntax errors in words ------------------------------------------------------
+
+_EXPR_START = {"NUMBER", "NAME", "LPAR", "LSQB", "MINUS", "PLUS", "NOT", "TRUE", "FALSE"}
+_OPERATOR_VALUES = {
+    "+", "-", "*", "/", "//", "%", "@", "**", "^", "<", "<=", "==", "!=", ">", ">=",
+    "and", "or", "if", ".", "(", "[",
+}
+_LAYOUT = {"_NEWLINE", "_INDENT", "_DEDENT", "$END"}
+_BLOCK_KEYWORDS = {"IF", "ELIF", "ELSE", "FOR", "WHILE", "DEF"}
+# Python words a user may reach for; the message names them instead of the next token.
+_UNSUPPORTED_WORDS = {
+    "import", "from", "lambda", "class", "with", "try", "except", "finally", "raise",
+    "global", "nonlocal", "del", "yield", "assert", "async", "await", "is", "print",
+}
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "NAME":
+        return f"name '{tok}'"
+    if tok.type == "NUMBER":
+        return f"number '{tok}'"
+    if tok.type == "_NEWLINE":
+        return "end of line"
+    if tok.type == "$END":
+        return "end of input"
+    if tok.type == "_INDENT":
+        return "indent"
+    if tok.type == "_DEDENT":
+        return "unindent"
+    return f"'{tok}'"
+
+
+def _describe_expected(expected: set[str], terminals: dict) -> list[str]:
+    values: dict[str, str | None] = {}
+    for name in expected:
+        term = terminals.get(name)
+        pattern = getattr(term, "pattern", None)
+        is_str = pattern is not None and type(pattern).__name__ == "PatternStr"
+        values[name] = pattern.value if is_str else None
+    groups: list[str] = []
+    rest = set(expected)
+    if rest & {"NAME", "NUMBER"}:
+        groups.append("an expression")
+        rest -= _EXPR_START
+    operators = {n for n in rest if values.get(n) in _OPERATOR_VALUES or n in ("AUGOP", "EQUAL")}
+    if operators - {"LPAR", "LSQB"}:
+        groups.append("an operator")
+    rest -= operators
+    for name in sorted(rest, key=lambda n: (n in _LAYOUT, values.get(n) or n)):
+        if name in ("_NEWLINE", "$END"):
+            word = "end of line"
+        elif name == "_INDENT":
+            word = "an indented block"
+        elif name == "_DEDENT":
+            continue
+        elif values.get(name) is not None:
+            word = f"'{values[name]}'"
+        else:
+            word = name.lower()
+        if word not in groups:
+            groups.append(word)
+    return groups
+
+
+def _join_words(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _unexpected_character(error: UnexpectedCharacters, text: str) -> AdcliSyntaxError:
+    char = error.char
+    span = _offset_span(text, error.pos_in_stream)
+    if char in "'\"":
+        return AdcliSyntaxError("strings are not part of the adcli language", span)
+    if char in "{}":
+        return AdcliSyntaxError(f"'{char}' is not part of the adcli language", span)
+    if char in "&|~":
+        words = {"&": "and", "|": "or", "~": "not"}
+        return AdcliSyntaxError(
+            f"unexpected character '{char}'; use '{words[char]}' instead", span
+        )
+    if char == "!":
+        return AdcliSyntaxError("unexpected character '!'; use 'not' or '!='", span)
+    return AdcliSyntaxError(f"unexpected character {char!r}", span)
+
+
+def _unexpected_token(
+    error: UnexpectedToken | UnexpectedEOF, st: _LexState, terminals: dict
+) -> AdcliSyntaxError:
+    tok: Token = getattr(error, "token", None) or Token("$END", "")
+    expected: set[str] = set(getattr(error, "expected", ()) or ())
+    history = st.history
+    # The token before the offending one (the offending one may not be in the history
+    # when the contextual lexer rejected it before the post-lexer saw it).
+    index = next(
+        (i for i in range(len(history) - 1, max(len(history) - 4, -1), -1) if history[i] is tok),
+        len(history),
+    )
+    prev_candidates = [t for t in history[:index] if t.type not in ("_INDENT", "_DEDENT")]
+    prev = prev_candidates[-1] if prev_candidates else None
+    at_end = tok.type in ("$END", "_NEWLINE", "_DEDENT")
+    span = _after(prev) if at_end and prev is not None else _tok_span(tok)
+    if tok.type == "$END" and prev is None:
+        span = Span(1, 1, 0, 0, 1, 2)
+
+    if st.brackets and (
+        tok.type == "$END" or (prev is not None and tok.line > prev.line and tok.line > 0)
+    ):
+        opener = st.brackets[-1]
+        return AdcliSyntaxError(
+            f"unclosed '{opener}' opened at {opener.line}:{opener.column}", _tok_span(opener)
+        )
+    if tok.type == "_INDENT":
+        return AdcliSyntaxError("unexpected indent", _tok_span(tok))
+    if tok.type == "NAME" and tok.value in _UNSUPPORTED_WORDS:
+        return AdcliSyntaxError(f"'{tok}' is not part of the adcli language", _tok_span(tok))
+    if prev is not None and prev.type == "NAME" and prev.value in _UNSUPPORTED_WORDS:
+        return AdcliSyntaxError(f"'{prev}' is not part of the adcli language", _tok_span(prev))
+    if "_INDENT" in expected:
+        header = next(
+            (t for t in reversed(history[:index]) if t.type in _BLOCK_KEYWORDS), None
+        )
+        where = f"'{header}' on line {header.line}" if header is not None else "':'"
+        return AdcliSyntaxError(f"expected an indented block after {where}", span)
+    if expected & {"NAME", "NUMBER"} and prev is not None and prev.type not in _LAYOUT | {
+        "SEMICOLON"
+    }:
+        found = "" if at_end else f", found {_describe_token(tok)}"
+        return AdcliSyntaxError(f"expected an expression after '{prev}'{found}", span)
+    if tok.type == "EQUAL":
+        return AdcliSyntaxError(
+            "cannot assign here: the left side of '=' must be a name (use '==' to compare)",
+            _tok_span(tok),
+        )
+    if tok.type == "AUGOP":
+        return AdcliSyntaxError(
+            f"cannot assign here: the left side of '{tok}' must be a name", _tok_span(tok)
+        )
+    message = f"unexpected {_describe_token(tok)}"
+    words = _describe_expected(expected, terminals)
+    if words and len(words) <= 5:
+        message += f"; expected {_join_words(words)}"
+    return AdcliSyntaxError(message, span)
+
+
+# ---- the AST builder (a Lark inline transformer) -----------------------------------
+
+_AUGOPS = {
+    "+=": "add", "-=": "subtract", "*=": "multiply", "/=": "divide", "//=": "floor_divide",
+    "%=": "mod", "**=": "pow", "^=": "pow", "@=": "matmul",
+}
+_COMPARE = {
+    "<": "less", "<=": "less_equal", "==": "equal", "!=": "not_equal", ">": "greater",
+    ">=": "greater_equal",
+}
+
+
+def _binop(op: str):  # type: ignore[no-untyped-def]
+    def build(self, children):  # type: ignore[no-untyped-def]
+        left, right = children
+        return ast.BinOp(op, left, right, _join(left.span, right.span))
+
+    build.__name__ = op
+    return build
+
+
+def _span_of(item: object) -> Span:
+    return _tok_span(item) if isinstance(item, Token) else item.span  # type: ignore[attr-defined]
+
+
+class _ASTBuilder(Transformer):
+    """Builds AST nodes as the LALR parser reduces rules (method name = rule alias)."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.length = 0
+
+    # -- program structure
+    def start(self, lines):  # type: ignore[no-untyped-def]
+        body = tuple(stmt for line in lines for stmt in line)
+        return ast.Program(body, Span(1, 1, 0, self.length))
+
+    def line(self, stmts):  # type: ignore[no-untyped-def]
+        return stmts
+
+    def block(self, lines):  # type: ignore[no-untyped-def]
+        return tuple(stmt for line in lines for stmt in line)
+
+    def inline(self, children):  # type: ignore[no-untyped-def]
+        return tuple(children[0])
+
+    # -- simple statements
+    def assign(self, children):  # type: ignore[no-untyped-def]
+        name, value = children
+        target = ast.Name(str(name), _tok_span(name))
+        return ast.Assign(target, value, _join(target.span, value.span))
+
+    def augassign(self, children):  # type: ignore[no-untyped-def]
+        name, op, value = children
+        target = ast.Name(str(name), _tok_span(name))
+        return ast.AugAssign(target, _AUGOPS[str(op)], value, _join(target.span, value.span))
+
+    def expr_stmt(self, children):  # type: ignore[no-untyped-def]
+        return ast.ExprStmt(children[0], children[0].span)
+
+    def pass_stmt(self, children):  # type: ignore[no-untyped-def]
+        return ast.Pass(_tok_span(children[0]))
+
+    def break_stmt(self, children):  # type: ignore[no-untyped-def]
+        return ast.Break(_tok_span(children[0]))
+
+    def continue_stmt(self, children):  # type: ignore[no-untyped-def]
+        return ast.Continue(_tok_span(children[0]))
+
+    def return_stmt(self, children):  # type: ignore[no-untyped-def]
+        keyword, value = children
+        span = _tok_span(keyword)
+        return ast.Return(value, _join(span, value.span) if value is not None else span)
+
+    # -- compound statements (a header's span runs from its keyword to its colon part)
+    def if_stmt(self, children):  # type: ignore[no-untyped-def]
+        keyword, test, body, *clauses, _else, orelse = children
+        chain = [(keyword, test, body)] + clauses
+        tail: tuple = tuple(orelse) if orelse is not None else ()
+        for kw, cond, suite in reversed(chain):
+            tail = (ast.If(cond, suite, tail, _join(_tok_span(kw), cond.span)),)
+        return tail[0]
+
+    def elif_clause(self, children):  # type: ignore[no-untyped-def]
+        return tuple(children)
+
+    def while_stmt(self, children):  # type: ignore[no-untyped-def]
+        keyword, test, body = children
+        return ast.While(test, body, _join(_tok_span(keyword), test.span))
+
+    def for_stmt(self, children):  # type: ignore[no-untyped-def]
+        keyword, name, iterable, body = children
+        target = ast.Name(str(name), _tok_span(name))
+        return ast.For(target, iterable, body, _join(_tok_span(keyword), iterable.span))
+
+    def funcdef(self, children):  # type: ignore[no-untyped-def]
+        keyword, name, params, body = children
+        params = tuple(params or ())
+        seen: set[str] = set()
+        had_default = False
+        for param in params:
+            if param.name in seen:
+                raise AdcliSyntaxError(
+                    f"duplicate parameter '{param.name}' in function '{name}'", param.span
+                )
+            seen.add(param.name)
+            if param.default is not None:
+                had_default = True
+            elif had_default:
+                raise AdcliSyntaxError(
+                    f"parameter '{param.name}' without a default follows one with a default",
+                    param.span,
+                )
+        return ast.FunctionDef(str(name), params, body, _join(_tok_span(keyword), _tok_span(name)))
+
+    def params(self, children):  # type: ignore[no-untyped-def]
+        return [c for c in children if c is not None]
+
+    def param(self, children):  # type: ignore[no-untyped-def]
+        name, default = children
+        span = _tok_span(name)
+        return ast.Param(str(name), default, _join(span, default.span) if default else span)
+
+    # -- expressions
+    def ifexp(self, children):  # type: ignore[no-untyped-def]
+        body, test, orelse = children
+        return ast.IfExp(test, body, orelse, _join(body.span, orelse.span))
+
+    def logical_or(self, values):  # type: ignore[no-untyped-def]
+        return ast.BoolOp("or", tuple(values), _join(values[0].span, values[-1].span))
+
+    def logical_and(self, values):  # type: ignore[no-untyped-def]
+        return ast.BoolOp("and", tuple(values), _join(values[0].span, values[-1].span))
+
+    def logical_not(self, children):  # type: ignore[no-untyped-def]
+        keyword, operand = children
+        return ast.UnaryOp("logical_not", operand, _join(_tok_span(keyword), operand.span))
+
+    def compare(self, children):  # type: ignore[no-untyped-def]
+        operands = tuple(children[0::2])
+        ops = tuple(_COMPARE[str(tok)] for tok in children[1::2])
+        return ast.Compare(ops, operands, _join(operands[0].span, operands[-1].span))
+
+    add = _binop("add")
+    subtract = _binop("subtract")
+    multiply = _binop("multiply")
+    divide = _binop("divide")
+    floor_divide = _binop("floor_divide")
+    mod = _binop("mod")
+    matmul = _binop("matmul")
+    pow = _binop("pow")
+
+    def negative(self, children):  # type: ignore[no-untyped-def]
+        sign, operand = children
+        return ast.UnaryOp("negative", operand, _join(_tok_span(sign), operand.span))
+
+    def positive(self, children):  # type: ignore[no-untyped-def]
+        sign, operand = children
+        return ast.UnaryOp("positive", operand, _join(_tok_span(sign), operand.span))
+
+    def call(self, children):  # type: ignore[no-untyped-def]
+        func, arguments, close = children
+        span = _join(func.span, _tok_span(close))
+        if not isinstance(func, ast.Name):
+            raise AdcliSyntaxError("only functions called by name can be called", span)
+        args: list = []
+        keywords: list[ast.Keyword] = []
+        for arg in arguments or ():
+            if isinstance(arg, ast.Keyword):
+                if any(k.name == arg.name for k in keywords):
+                    raise AdcliSyntaxError(f"keyword argument '{arg.name}' repeated", arg.span)
+                keywords.append(arg)
+            elif keywords:
+                raise AdcliSyntaxError(
+                    "a positional argument cannot follow a keyword argument", arg.span
+                )
+            else:
+                args.append(arg)
+        return ast.Call(func, tuple(args), tuple(keywords), span)
+
+    def arguments(self, children):  # type: ignore[no-untyped-def]
+        return [c for c in children if c is not None]
+
+    def keyword(self, children):  # type: ignore[no-untyped-def]
+        name, value = children
+        return ast.Keyword(str(name), value, _join(_tok_span(name), value.span))
+
+    def index(self, children):  # type: ignore[no-untyped-def]
+        value, subscripts, close = children
+        return ast.Index(value, tuple(subscripts), _join(value.span, _tok_span(close)))
+
+    def subscripts(self, children):  # type: ignore[no-untyped-def]
+        return [c for c in children if c is not None]
+
+    def slice(self, children):  # type: ignore[no-untyped-def]
+        lower, colon, upper, colon2, step = children
+        present = [c for c in children if c is not None]
+        span = _join(_span_of(present[0]), _span_of(present[-1]))
+        del colon, colon2
+        return ast.Slice(lower, upper, step, span)
+
+    def attribute(self, children):  # type: ignore[no-untyped-def]
+        value, name = children
+        span = _join(value.span, _tok_span(name))
+        if str(name) != "shape":
+            hint = None
+            if isinstance(value, ast.Name) and value.id in ("tf", "np", "numpy", "math"):
+                hint = f"write '{name}(...)' instead of '{value.id}.{name}(...)'"
+            raise AdcliSyntaxError(
+                f"'.{name}' is not available: '.shape' is the only attribute", span, hint=hint
+            )
+        return ast.Attribute(value, "shape", span)
+
+    def number(self, children):  # type: ignore[no-untyped-def]
+        tok = children[0]
+        return ast.Number(float(tok), _tok_span(tok))
+
+    def name(self, children):  # type: ignore[no-untyped-def]
+        tok = children[0]
+        return ast.Name(str(tok), _tok_span(tok))
+
+    def true(self, children):  # type: ignore[no-untyped-def]
+        return ast.Bool(True, _tok_span(children[0]))
+
+    def false(self, children):  # type: ignore[no-untyped-def]
+        return ast.Bool(False, _tok_span(children[0]))
+
+    def tensor(self, children):  # type: ignore[no-untyped-def]
+        open_, elements, close = children
+        return ast.TensorLiteral(
+            tuple(elements or ()), _join(_tok_span(open_), _tok_span(close))
+        )
+
+    def elements(self, children):  # type: ignore[no-untyped-def]
+        return [c for c in children if c is not None]
