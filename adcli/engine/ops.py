@@ -377,7 +377,43 @@ def _sum_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tenso
 
 
 def _prod_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tensor:
-    return _expand_reduced(g * ans, x, axis, keepdims) / x
+    # d prod / d x_i is the product of the other entries. g * ans / x would be nan
+    # where x has a zero, so the exclusive products are taken from a binary tree of
+    # products instead (as JAX does): each leaf's is the product of the sibling
+    # subtrees on its path to the root. Only multiplications and reshapes, so the
+    # rule is exact with zeros, costs O(n) and differentiates again to any order.
+    shape = _shape(x)
+    ndim = len(shape)
+    if ndim == 0:
+        return reshape(g, ())
+    axes = tuple(_brange(ndim)) if axis is None else axis
+    kept = tuple(i for i in _brange(ndim) if i not in axes)
+    perm = axes + kept
+    n = math.prod(shape[a] for a in axes)
+    m = math.prod(shape[k] for k in kept)
+    moved = x if perm == tuple(_brange(ndim)) else transpose(x, perm)
+    level = reshape(moved, (n, m))
+    width = 1
+    while width < n:
+        width *= 2
+    if width > n:
+        level = concat([level, ones((width - n, m), _dtype(x))], axis=0)
+    levels = [level]
+    while width > 1:
+        level = level[0::2] * level[1::2]
+        levels.append(level)
+        width //= 2
+    exclusive = reshape(g, (1, m))
+    for level in reversed(levels[:-1]):
+        left, right = level[0::2], level[1::2]
+        exclusive = reshape(stack([exclusive * right, exclusive * left], axis=1),
+                            (2 * _shape(left)[0], m))
+    if _shape(exclusive)[0] > n:
+        exclusive = exclusive[:n]
+    exclusive = reshape(exclusive, tuple(shape[p] for p in perm))
+    if perm == tuple(_brange(ndim)):
+        return exclusive
+    return transpose(exclusive, tuple(np.argsort(perm)))
 
 
 def _extremum_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tensor:
