@@ -206,7 +206,10 @@ class GradientTape:
             seed = ops.ones_like(t) if seed is None else ops.convert_to_tensor(seed, t.dtype)
             previous = adjoints.get(t._id)
             adjoints[t._id] = seed if previous is None else ops.add(previous, seed)
-        source_ids = {s._id for s in flat_sources if _is_float(s)}
+        # A source the tape never followed has no gradient, even when a recorded
+        # operation read it (an unwatched constant beside a watched variable).
+        tracked = self._tracked
+        source_ids = {s._id for s in flat_sources if _is_float(s) and s._id in tracked}
         # Snapshot: a recorded backward pass appends to the same list as it runs.
         records = self._records[: len(self._records)]
         reach = self._reach(records, source_ids)
@@ -221,7 +224,7 @@ class GradientTape:
                     adjoints[arg._id] = (
                         contribution if previous is None else _accumulate(previous, contribution)
                     )
-        return [adjoints.get(s._id) if _is_float(s) else None for s in flat_sources]
+        return [adjoints.get(s._id) if s._id in source_ids else None for s in flat_sources]
 
     @staticmethod
     def _reach(records: list, source_ids: set[int], differentiable_only: bool = True) -> set[int]:
@@ -254,10 +257,15 @@ class GradientTape:
         connected = self._reach(records, {source._id}, differentiable_only=False)
         if target._id not in connected:
             return "the result does not depend on it"
-        blockers = sorted({prim.name for prim, args, _p, out in records
-                           if out._id in connected and not _is_float(out) or
-                           (any(isinstance(a, Tensor) and a._id in connected for a in args)
-                            and not prim.differentiable)})
+        # Only the operations between source and target are to blame: those whose
+        # output the source reaches and the target depends on.
+        ancestors = {target._id}
+        for _prim, args, _p, out in reversed(records):
+            if out._id in ancestors:
+                ancestors.update(a._id for a in args if isinstance(a, Tensor))
+        blockers = sorted({prim.name for prim, _args, _p, out in records
+                           if out._id in connected and out._id in ancestors
+                           and (not prim.differentiable or not _is_float(out))})
         return ("the result depends on it only through non-differentiable operations ("
                 + ", ".join(blockers) + ")")
 

@@ -177,7 +177,8 @@ class Variable(Tensor):
             value = value.astype(np.float64) if trainable else value
         super().__init__(np.array(value, copy=True))
         self._trainable = bool(trainable)
-        self.name = name or "Variable"
+        # TensorFlow names a variable's value after its first output: "Variable:0".
+        self.name = f"{name or 'Variable'}:0"
 
     @property
     def trainable(self) -> bool:
