@@ -136,15 +136,35 @@ add = _binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, "x 
 subtract = _binary(
     "subtract", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g), "x - y"
 )
-multiply = _binary(
+_multiply = _binary(
     "multiply", np.multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x, "x * y"
 )
-divide = _binary(
-    "divide", np.true_divide,
-    lambda g, ans, x, y: g / y,
-    lambda g, ans, x, y: negative(g) * ans / y,
-    "x / y",
-)
+
+
+def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x * y; a tensor times itself is recorded as square(x), whose one rule does the
+    work of multiply's two rules and their accumulation."""
+    if x is y and isinstance(x, Tensor):
+        return square(x)
+    return _multiply(x, y)
+# The gradient for y, -g * ans / y, is -(g / y) * ans, and g / y is the gradient for
+# x: when both run (x's first, with the same g), y's rule reuses x's quotient.
+_last_quotient: list[Any] = [None]
+
+
+def _divide_dx(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
+    quotient = g / y
+    _last_quotient[0] = (g, y, quotient)
+    return quotient
+
+
+def _divide_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
+    cached, _last_quotient[0] = _last_quotient[0], None
+    quotient = cached[2] if cached is not None and cached[0] is g and cached[1] is y else g / y
+    return negative(quotient * ans)
+
+
+divide = _binary("divide", np.true_divide, _divide_dx, _divide_dy, "x / y")
 floor_divide = _nondiff("floor_divide", np.floor_divide, 2, "x // y (piecewise constant)")
 mod = _binary(
     "mod", np.mod,

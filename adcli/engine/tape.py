@@ -55,11 +55,34 @@ def _is_float(tensor: Tensor) -> bool:
         return np.result_type(value).kind in _DIFFERENTIABLE_KINDS
 
 
-def _accumulate(previous: Tensor, contribution: Tensor) -> Tensor:
-    """previous + contribution; a plain numpy sum when no tape could record the addition."""
+def _accumulate(previous: Tensor, contribution: Tensor, owned: bool) -> Tensor:
+    """previous + contribution; a plain numpy sum when no tape could record the addition.
+
+    `owned` says that previous's array was made by an earlier `_accumulate` of this
+    backward pass and nothing else has seen it yet, so it may be added to in place."""
     if RECORDING_TAPES:
         return ops.add(previous, contribution)
-    return Tensor._wrap(previous._value + contribution._value)
+    total, more = previous._value, contribution._value
+    if owned and isinstance(total, np.ndarray) and total.shape == np.shape(more) \
+            and total.dtype == np.result_type(total, more):
+        np.add(total, more, out=total)
+        return previous
+    return Tensor._wrap(total + more)
+
+
+def _drain(records: list) -> Iterator[Any]:
+    """The records last to first, each let go of (so its tensors can be freed) once read."""
+    while records:
+        yield records.pop()
+
+
+def _ones_seed(target: Tensor) -> Tensor:
+    """The default output gradient: ones of the target's shape, as one broadcast value
+    (no memory to fill; every rule that reads it makes a new array)."""
+    shape = target.shape
+    if not shape:
+        return ops.ones_like(target)
+    return Tensor._wrap(np.broadcast_to(np.ones((), target.dtype), shape))
 
 
 class GradientTape:
@@ -182,13 +205,17 @@ class GradientTape:
             raise TypeError("gradient() needs a target tensor, not None")
         with self._backward_context():
             flat_sources = _flatten(sources)
-            grads = self._gradient(target, flat_sources, output_gradients)
+            grads = self._gradient(target, flat_sources, output_gradients,
+                                   consume=not self._persistent)
         if unconnected_gradients == "zero":
             grads = [ops.zeros_like(s) if g is None else g for s, g in zip(flat_sources, grads,
                                                                             strict=True)]
         return _unflatten(sources, iter(grads))
 
-    def _gradient(self, target: Any, flat_sources: list[Any], output_gradients: Any) -> list:
+    def _gradient(self, target: Any, flat_sources: list[Any], output_gradients: Any,
+                  consume: bool = False) -> list:
+        """The backward pass. With `consume` (a non-persistent tape's one gradient call)
+        each record and adjoint is dropped once used, so that memory is reused early."""
         for source in flat_sources:
             if not isinstance(source, Tensor):
                 raise ValueError(
@@ -203,27 +230,41 @@ class GradientTape:
         for t, seed in zip(targets, seeds, strict=True):
             if not isinstance(t, Tensor):
                 continue
-            seed = ops.ones_like(t) if seed is None else ops.convert_to_tensor(seed, t.dtype)
+            seed = _ones_seed(t) if seed is None else ops.convert_to_tensor(seed, t.dtype)
             previous = adjoints.get(t._id)
             adjoints[t._id] = seed if previous is None else ops.add(previous, seed)
         # A source the tape never followed has no gradient, even when a recorded
         # operation read it (an unwatched constant beside a watched variable).
         tracked = self._tracked
         source_ids = {s._id for s in flat_sources if _is_float(s) and s._id in tracked}
-        # Snapshot: a recorded backward pass appends to the same list as it runs.
-        records = self._records[: len(self._records)]
+        if consume:
+            records, self._records = self._records, []
+        else:
+            # Snapshot: a recorded backward pass appends to the same list as it runs.
+            records = self._records[: len(self._records)]
         reach = self._reach(records, source_ids)
-        for prim, args, params, out in reversed(records):
+        keep = {s._id for s in flat_sources if isinstance(s, Tensor)}
+        # Ids whose adjoint is an array this pass made by accumulation and no rule
+        # has read yet. Every contribution to a tensor arrives before its own record
+        # is reached (records are in execution order), so adding in place is safe.
+        owned: set[int] = set()
+        for prim, args, params, out in _drain(records) if consume else reversed(records):
             g = adjoints.get(out._id)
             if g is None or out._id not in reach:
                 continue
+            owned.discard(out._id)
             for argnum, arg in enumerate(args):
                 if isinstance(arg, Tensor) and arg._id in reach and prim.has_vjp(argnum):
                     contribution = prim.vjp(argnum, g, out, args, params)
                     previous = adjoints.get(arg._id)
-                    adjoints[arg._id] = (
-                        contribution if previous is None else _accumulate(previous, contribution)
-                    )
+                    if previous is None:
+                        adjoints[arg._id] = contribution
+                    else:
+                        adjoints[arg._id] = _accumulate(previous, contribution,
+                                                        arg._id in owned)
+                        owned.add(arg._id)
+            if consume and out._id not in keep:
+                del adjoints[out._id]
         return [adjoints.get(s._id) if s._id in source_ids else None for s in flat_sources]
 
     @staticmethod
