@@ -224,6 +224,7 @@ CASES: list[Case] = [
     *unary("abs", tf.abs, AWAY_FROM_0),
     *unary("reciprocal", tf.reciprocal, AWAY_FROM_0),
     *unary("square", tf.square),
+    *unary("square", lambda x: x * x, label="x-times-x-"),
     *unary("sqrt", tf.sqrt, (0.3, 3.0)),
     # exponentials, logarithms, trigonometry
     *unary("exp", tf.exp),

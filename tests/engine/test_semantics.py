@@ -399,6 +399,38 @@ def test_gradient_needs_a_target() -> None:
         tape.gradient(None, x)
 
 
+def test_accumulated_gradients_are_not_changed_by_later_contributions() -> None:
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a = x + 0.0                      # add hands its gradient on unchanged
+        y = a + a * 2.0 + x * 5.0
+    da, dx = tape.gradient(y, [a, x])
+    np.testing.assert_array_equal(da.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(dx.numpy(), [8.0, 8.0])
+
+
+def test_gradient_of_a_target_with_respect_to_itself_is_ones() -> None:
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * 3.0
+    g = tape.gradient(y, y)
+    np.testing.assert_array_equal(g.numpy(), [1.0, 1.0])
+    writable = g.numpy()
+    writable[0] = 5.0
+    assert writable[0] == 5.0
+
+
+def test_a_tensor_times_itself_is_recorded_as_square() -> None:
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    assert [prim.name for prim, *_ in tape._records] == ["square"]
+    assert tape.gradient(y, x).numpy() == 6.0
+
+
 def test_gradients_of_broadcasting_are_summed_to_each_input_shape() -> None:
     a = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     b, s, col = tf.constant([10.0, 20.0, 30.0]), tf.constant(2.0), tf.constant([[1.0], [2.0]])
