@@ -1,0 +1,558 @@
+"""What the CLI and the REPL share: evaluate a program, and differentiate it to order N.
+
+One responsibility: turn (program text, input values, what to differentiate) into
+plain results (`Result`, `Derivative`, `TapeRow`, `CheckRow`) holding numpy
+values, ready to render. No text formatting happens here and no CLI library is
+imported. Imports adcli.lang (which runs programs on the tape) and adcli.engine.
+
+Derivatives are full derivative tensors: the order-k derivative of a value of
+shape V with respect to inputs of shapes S1..Sk has shape V + S1 + ... + Sk (a
+gradient for a scalar program, a Jacobian for a vector one, a Hessian at order 2).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.engine.tape import GradientTape
+from adcli.engine.tensor import Tensor
+from adcli.errors import AdcliError, AdcliUsageError
+
+UNCONNECTED = ("none", "zero")
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """One derivative: d^order f / d wrt[0] ... d wrt[-1], or None with the reason."""
+
+    wrt: tuple[str, ...]
+    order: int
+    value: np.ndarray | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A program's value at one point, its derivatives, and what went wrong on the way."""
+
+    inputs: dict[str, np.ndarray]
+    value: np.ndarray
+    derivatives: tuple[Derivative, ...] = ()
+    warnings: tuple[str, ...] = ()
+    engine: str = "tape"
+    variables: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TapeRow:
+    """One recorded operation, or an input, as `adcli tape` shows it."""
+
+    index: int
+    operation: str
+    inputs: tuple[str, ...]
+    value: np.ndarray
+    adjoint: np.ndarray | None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """An automatic derivative beside its finite-difference estimate."""
+
+    wrt: tuple[str, ...]
+    order: int
+    automatic: np.ndarray | None
+    numeric: np.ndarray | None
+    relative_error: float
+    ok: bool
+
+
+def _as_array(value: Any) -> np.ndarray:
+    if isinstance(value, Tensor):
+        value = value._value
+    return np.asarray(value, dtype=np.float64) if np.result_type(value).kind in "iub" \
+        else np.asarray(value)
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed program with its text, so that errors can show the offending line."""
+
+    source: str
+    tree: Any
+
+
+def parse_program(text: str, limits: Any = None) -> Program:
+    """Parse program text once, to run it many times (raises AdcliSyntaxError)."""
+    from adcli.lang import parse
+
+    try:
+        return Program(text, parse(text, limits))
+    except AdcliError as error:
+        raise error.with_source(text) from None
+
+
+def _program(program: str | Program) -> Program:
+    return parse_program(program) if isinstance(program, str) else program
+
+
+def _run(program: str | Program, inputs: Mapping[str, Any], let: Mapping[str, Any] | None,
+         of: str | None, limits: Any, watch: Sequence[str] = ()) -> Any:
+    from adcli.lang import run
+
+    parsed = _program(program)
+    return run(parsed.tree, inputs=inputs, constants=dict(let or {}), of=of, limits=limits,
+               watch=tuple(watch), source=parsed.source)
+
+
+def combinations(names: Sequence[str], order: int) -> list[tuple[str, ...]]:
+    """The distinct order-k partials in contract order: x before y gives xx, xy, yy."""
+    return [tuple(names[i] for i in combo)
+            for combo in itertools.combinations_with_replacement(range(len(names)), order)]
+
+
+def evaluate(program: Any, at: Mapping[str, Any] | None = None,
+             let: Mapping[str, Any] | None = None, of: str | None = None,
+             limits: Any = None) -> Result:
+    """The value of `program` with inputs `at` and constants `let` (nothing is watched)."""
+    inputs = {k: _as_array(v) for k, v in (at or {}).items()}
+    outcome = _run(program, inputs, let, of, limits)
+    return Result(inputs=inputs, value=_as_array(outcome.value),
+                  warnings=tuple(outcome.warnings),
+                  variables={k: _as_array(v) for k, v in outcome.variables.items()})
+
+
+def differentiate(
+    program: Any,
+    at: Mapping[str, Any],
+    wrt: Sequence[str] | None = None,
+    order: int = 1,
+    let: Mapping[str, Any] | None = None,
+    of: str | None = None,
+    unconnected: str = "none",
+    limits: Any = None,
+) -> Result:
+    """The value and every distinct partial derivative up to `order`, by nested tape passes.
+
+    `wrt` names inputs or intermediate variables (default: every input, in order).
+    A derivative is None only when the value does not depend on one of its
+    variables at all (then `reason` says why), unless `unconnected="zero"`.
+    """
+
+    if unconnected not in UNCONNECTED:
+        raise AdcliUsageError(f"unconnected must be 'none' or 'zero', not {unconnected!r}")
+    if order < 0:
+        raise AdcliUsageError(f"the order must be 0 or more, not {order}")
+    inputs = {k: _as_array(v) for k, v in at.items()}
+    names = list(wrt) if wrt else list(inputs)
+    outcome = _run(program, inputs, let, of, limits, names)
+    derivatives = _derive(outcome, names, order, unconnected, pointwise=False)
+    value = outcome.value
+    warnings = list(outcome.warnings) + _unused_inputs(derivatives, inputs)
+    for d in derivatives:
+        if d.value is not None and not np.all(np.isfinite(d.value)):
+            warnings.append(f"{_label(d.wrt)} is not finite ({_nonfinite_word(d.value)})")
+    return Result(inputs=inputs, value=_as_array(value), derivatives=tuple(derivatives),
+                  warnings=tuple(warnings), engine="tape",
+                  variables={k: _as_array(v) for k, v in outcome.variables.items()})
+
+
+def _derive(outcome: Any, names: Sequence[str], order: int, unconnected: str,
+            pointwise: bool) -> list[Derivative]:
+    """Every distinct partial up to `order`, each the derivative of the one below it.
+
+    `pointwise` takes gradients of sums (one entry per point of a batch run);
+    otherwise each derivative is the full tensor (a Jacobian when non-scalar)."""
+    tape: GradientTape = outcome.tape
+    value = outcome.value
+    sources = {name: _source(outcome, name) for name in names}
+    reasons = {name: _reason(tape, value, sources[name], name) for name in names}
+    derivatives: list[Derivative] = []
+    current: dict[tuple[str, ...], Any] = {(): value}
+    with tape, np.errstate(all="ignore"):
+        for k in range(1, order + 1):
+            for combo in combinations(names, k):
+                missing = next((reasons[n] for n in combo if reasons[n]), None)
+                if missing and unconnected == "none":
+                    derivatives.append(Derivative(combo, k, None, missing))
+                    continue
+                prefix, source = current.get(combo[:-1]), sources[combo[-1]]
+                result = None
+                if isinstance(prefix, Tensor) and isinstance(source, Tensor):
+                    # In a batch run the points do not interact (the caller checks),
+                    # so the gradient of the sum is the derivative at every point.
+                    result = tape.gradient(prefix, source) if pointwise or prefix.shape == () \
+                        else tape.jacobian(prefix, source)
+                if result is None:
+                    shape = np.shape(_as_array(value)) if pointwise else \
+                        _derivative_shape(value, [sources[n] for n in combo])
+                    result = Tensor(np.zeros(shape))
+                current[combo] = result
+                derivatives.append(Derivative(combo, k, _as_array(result)))
+    return derivatives
+
+
+def _unused_inputs(derivatives: Sequence[Derivative], inputs: Mapping[str, Any]) -> list[str]:
+    return [f"the result does not depend on the input '{d.wrt[0]}'" for d in derivatives
+            if d.order == 1 and d.value is None and d.wrt[0] in inputs
+            and d.reason and "does not depend" in d.reason]
+
+
+def _label(wrt: tuple[str, ...]) -> str:
+    k = len(wrt)
+    prefix = "d" if k == 1 else f"d{k}"
+    return f"{prefix}f/" + "".join(f"d{name}" for name in wrt)
+
+
+def _nonfinite_word(value: np.ndarray) -> str:
+    return "nan" if np.any(np.isnan(value)) else "infinite"
+
+
+def _derivative_shape(value: Any, sources: Iterable[Any]) -> tuple[int, ...]:
+    shape = tuple(np.shape(_as_array(value)))
+    for s in sources:
+        shape += tuple(np.shape(_as_array(s)))
+    return shape
+
+
+def _source(outcome: Any, name: str) -> Any:
+    if name in outcome.inputs:
+        return outcome.inputs[name]
+    if name in outcome.variables:
+        return outcome.variables[name]
+    known = sorted(set(outcome.inputs) | set(outcome.variables))
+    raise AdcliUsageError(
+        f"--wrt names '{name}', which is neither an input nor a variable of the program",
+        hint=f"known names: {', '.join(known) or '(none)'}",
+    )
+
+
+def _reason(tape: GradientTape, value: Any, source: Any, name: str) -> str | None:
+    if not isinstance(source, Tensor):
+        return (f"'{name}' does not depend on any input, so the tape never recorded it "
+                "(it is a constant)")
+    if not isinstance(value, Tensor):
+        return f"the result does not depend on '{name}'"
+    reason = tape.explain(value, source)
+    if reason == "the result does not depend on it":
+        return f"the result does not depend on '{name}'"
+    return reason
+
+
+def jacobian(program: Any, at: Mapping[str, Any], wrt: Sequence[str] | None = None,
+             let: Mapping[str, Any] | None = None, of: str | None = None,
+             unconnected: str = "none", limits: Any = None) -> Result:
+    """The value and its Jacobian with respect to each `wrt` variable."""
+    return differentiate(program, at, wrt, 1, let, of, unconnected, limits)
+
+
+def hessian(program: Any, at: Mapping[str, Any], wrt: Sequence[str] | None = None,
+            let: Mapping[str, Any] | None = None, of: str | None = None,
+            limits: Any = None) -> tuple[Result, np.ndarray, list[tuple[str, int | None]]]:
+    """The Hessian of a scalar program as one matrix over all entries of the `wrt` inputs.
+
+    Returns the result (value, gradient, second partials) and the assembled
+    matrix with one row/column per scalar entry, labelled (name, flat index)."""
+    result = differentiate(program, at, wrt, 2, let, of, "zero", limits)
+    if result.value.size != 1:
+        raise AdcliUsageError(
+            f"hessian needs a scalar program, but its value has shape {result.value.shape}",
+            hint="use `adcli jacobian` for vector-valued programs",
+        )
+    names = list(wrt) if wrt else list(result.inputs)
+    sizes = {n: int(np.prod(_wrt_shape(result, n))) for n in names}
+    offsets = dict(zip(names, itertools.accumulate([0] + [sizes[n] for n in names]),
+                       strict=False))
+    total = sum(sizes.values())
+    matrix = np.zeros((total, total))
+    for d in result.derivatives:
+        if d.order != 2:
+            continue
+        a, b = d.wrt
+        block = np.asarray(d.value).reshape(sizes[a], sizes[b])
+        matrix[offsets[a]:offsets[a] + sizes[a], offsets[b]:offsets[b] + sizes[b]] = block
+        matrix[offsets[b]:offsets[b] + sizes[b], offsets[a]:offsets[a] + sizes[a]] = block.T
+    labels = [(n, None if sizes[n] == 1 and _wrt_shape(result, n) == () else i)
+              for n in names for i in range(sizes[n])]
+    return result, matrix, labels
+
+
+def _wrt_shape(result: Result, name: str) -> tuple[int, ...]:
+    if name in result.inputs:
+        return result.inputs[name].shape
+    return np.shape(result.variables.get(name, np.zeros(())))
+
+
+def tape_rows(program: Any, at: Mapping[str, Any], let: Mapping[str, Any] | None = None,
+              of: str | None = None, limits: Any = None) -> tuple[Result, list[TapeRow]]:
+    """The recorded tape of one run, one row per input and operation, with adjoints."""
+    inputs = {k: _as_array(v) for k, v in at.items()}
+    outcome = _run(program, inputs, let, of, limits)
+    tape: GradientTape = outcome.tape
+    records = list(tape._records)
+    value = outcome.value
+    input_tensors = [(name, t) for name, t in outcome.inputs.items() if isinstance(t, Tensor)]
+    everything = [t for _, t in input_tensors] + [out for *_, out in records]
+    adjoints: list[Any] = [None] * len(everything)
+    if isinstance(value, Tensor) and everything:
+        with np.errstate(all="ignore"):
+            adjoints = tape.gradient(value, everything)
+    names = {}
+    for name, v in outcome.variables.items():
+        if isinstance(v, Tensor):
+            names.setdefault(v._id, name)
+    row_of: dict[int, int] = {}
+    rows: list[TapeRow] = []
+    for index, (name, t) in enumerate(input_tensors):
+        row_of[t._id] = index
+        rows.append(TapeRow(index, "input", (), _as_array(t),
+                            None if adjoints[index] is None else _as_array(adjoints[index]),
+                            name))
+    for offset, (prim, args, params, out) in enumerate(records):
+        index = len(input_tensors) + offset
+        row_of[out._id] = index
+        described = tuple(_describe_arg(a, row_of) for a in args)
+        described += tuple(f"{k}={_short(v)}" for k, v in params.items() if v is not None)
+        adjoint = adjoints[index]
+        rows.append(TapeRow(index, prim.name, described, _as_array(out),
+                            None if adjoint is None else _as_array(adjoint),
+                            names.get(out._id)))
+    result = Result(inputs=inputs, value=_as_array(value), warnings=tuple(outcome.warnings))
+    return result, rows
+
+
+def _describe_arg(arg: Any, row_of: dict[int, int]) -> str:
+    if isinstance(arg, Tensor) and arg._id in row_of:
+        return f"#{row_of[arg._id]}"
+    return _short(arg._value if isinstance(arg, Tensor) else arg)
+
+
+def _short(value: Any) -> str:
+    array = np.asarray(value) if not isinstance(value, (tuple, str, np.dtype)) else None
+    if array is None:
+        return str(value)
+    if array.size == 1:
+        return f"{array.reshape(()).item():.6g}" if array.dtype.kind in "fiu" else str(array)
+    return f"tensor{tuple(array.shape)}"
+
+
+def check(program: Any, at: Mapping[str, Any], wrt: Sequence[str] | None = None,
+          order: int = 1, let: Mapping[str, Any] | None = None, of: str | None = None,
+          tolerance: float = 1e-6, limits: Any = None) -> tuple[Result, list[CheckRow]]:
+    """Automatic derivatives beside central differences with Richardson extrapolation.
+
+    The order-k derivative is compared with the difference quotient of the
+    automatic order-(k-1) derivative (order 1: of the value itself), one input
+    entry at a time, so that every order is checked against the one below it."""
+    program = _program(program)
+    inputs = {k: _as_array(v) for k, v in at.items()}
+    names = list(wrt) if wrt else list(inputs)
+    for name in names:
+        if name not in inputs:
+            raise AdcliUsageError(
+                f"check differentiates inputs only; '{name}' is not an --at input")
+    base = differentiate(program, inputs, names, order, let, of, "zero", limits)
+    rows = []
+    for d in base.derivatives:
+        numeric = _difference_quotient(program, inputs, names, d.wrt, let, of, limits)
+        automatic = d.value
+        error = _relative_error(automatic, numeric)
+        rows.append(CheckRow(d.wrt, d.order, automatic, numeric, error, error <= tolerance))
+    return base, rows
+
+
+def _lower(program: Any, inputs: dict[str, np.ndarray], names: list[str],
+           lower: tuple[str, ...], let: Any, of: Any, limits: Any) -> np.ndarray:
+    if not lower:
+        return evaluate(program, inputs, let, of, limits).value
+    result = differentiate(program, inputs, names, len(lower), let, of, "zero", limits)
+    return next(d.value for d in result.derivatives if d.wrt == lower)
+
+
+def _difference_quotient(program: Any, inputs: dict[str, np.ndarray], names: list[str],
+                         wrt: tuple[str, ...], let: Any, of: Any, limits: Any) -> np.ndarray:
+    lower, last = wrt[:-1], wrt[-1]
+    point = inputs[last]
+    columns = []
+
+    def shifted(flat: int, step: float) -> np.ndarray:
+        moved = dict(inputs)
+        entry = point.astype(np.float64).copy()
+        entry.reshape(-1)[flat] += step
+        moved[last] = entry.reshape(point.shape)
+        return _lower(program, moved, names, lower, let, of, limits)
+
+    for flat in range(max(point.size, 1)):
+        h = 1e-3 * max(1.0, abs(float(point.reshape(-1)[flat])))
+        coarse = (shifted(flat, h) - shifted(flat, -h)) / (2 * h)
+        fine = (shifted(flat, h / 2) - shifted(flat, -h / 2)) / h
+        columns.append((4 * fine - coarse) / 3)
+    stacked = np.stack(columns, axis=-1)
+    return stacked.reshape(stacked.shape[:-1] + point.shape)
+
+
+def _relative_error(automatic: np.ndarray | None, numeric: np.ndarray) -> float:
+    if automatic is None:
+        return math.inf
+    a, n = np.asarray(automatic, dtype=np.float64), np.asarray(numeric, dtype=np.float64)
+    if a.shape != n.shape:
+        return math.inf
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n))):
+        same = np.array_equal(np.isnan(a), np.isnan(n)) and np.array_equal(
+            np.where(np.isnan(a), 0, a) == np.where(np.isnan(n), 0, n), np.ones(a.shape, bool))
+        return 0.0 if same else math.inf
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(n), initial=0.0)), 1.0)
+    return float(np.max(np.abs(a - n), initial=0.0)) / scale
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Many points at once: every array has the points along axis 0."""
+
+    inputs: dict[str, np.ndarray]
+    value: np.ndarray
+    derivatives: tuple[Derivative, ...]
+    warnings: tuple[str, ...] = ()
+    engine: str = "tape"
+
+    def __len__(self) -> int:
+        return int(self.value.shape[0])
+
+    def point(self, i: int) -> Result:
+        """The i-th point as a Result."""
+        return Result(
+            inputs={k: v[i] for k, v in self.inputs.items()},
+            value=self.value[i],
+            derivatives=tuple(Derivative(d.wrt, d.order, None if d.value is None else d.value[i],
+                                         d.reason) for d in self.derivatives),
+            warnings=self.warnings, engine=self.engine,
+        )
+
+    @staticmethod
+    def of(results: Sequence[Result]) -> Batch:
+        """Stack per-point results (of one program) into a Batch."""
+        first = results[0]
+        derivatives = []
+        for k, d in enumerate(first.derivatives):
+            values = [r.derivatives[k].value for r in results]
+            stacked = None if any(v is None for v in values) else _stack(values)
+            derivatives.append(Derivative(d.wrt, d.order, stacked, d.reason))
+        warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
+        return Batch(
+            inputs={k: _stack([r.inputs[k] for r in results]) for k in first.inputs},
+            value=_stack([r.value for r in results]),
+            derivatives=tuple(derivatives), warnings=tuple(warnings), engine=first.engine,
+        )
+
+
+def _stack(values: Sequence[np.ndarray]) -> np.ndarray:
+    shapes = {np.shape(v) for v in values}
+    if len(shapes) != 1:
+        raise AdcliError(f"the program's results have different shapes at different points: "
+                         f"{sorted(shapes)}")
+    return np.stack([np.asarray(v) for v in values])
+
+
+def differentiate_batch(
+    program: Any,
+    columns: Mapping[str, np.ndarray],
+    wrt: Sequence[str] | None = None,
+    order: int = 1,
+    let: Mapping[str, Any] | None = None,
+    of: str | None = None,
+    unconnected: str = "none",
+    limits: Any = None,
+) -> Batch:
+    """`differentiate` at many points (each input's points along axis 0).
+
+    Scalar inputs are run once as vectors when the program is elementwise: the
+    value and every derivative come out with one entry per point, and the first
+    and last points are checked against single-point runs. Anything else (control
+    flow on the inputs, reductions, tensor inputs) runs point by point."""
+    program = _program(program)
+    n = len(next(iter(columns.values()))) if columns else 1
+    if n > 1 and all(np.ndim(v) == 1 for v in columns.values()):
+        batch = _vectorized(program, columns, wrt, order, let, of, unconnected, limits)
+        if batch is not None:
+            return batch
+    results = [differentiate(program, {k: v[i] for k, v in columns.items()}, wrt, order, let,
+                             of, unconnected, limits) for i in range(n)]
+    return Batch.of(results)
+
+
+def _vectorized(program: Any, columns: Mapping[str, np.ndarray], wrt: Sequence[str] | None,
+                order: int, let: Any, of: Any, unconnected: str, limits: Any) -> Batch | None:
+    n = len(next(iter(columns.values())))
+    ends = [differentiate(program, {k: v[i] for k, v in columns.items()}, wrt, order, let, of,
+                          unconnected, limits) for i in (0, n - 1)]
+    if ends[0].value.shape != () or any(
+            d.value is not None and np.shape(d.value) != () for d in ends[0].derivatives):
+        return None
+    try:
+        batch = _vectorized_run(program, columns, wrt, order, let, of, unconnected, limits)
+    except AdcliError:
+        return None
+    if batch is None:
+        return None
+    for i, single in zip((0, n - 1), ends, strict=True):
+        if not _same(batch.value[i], single.value):
+            return None
+        for d_batch, d_single in zip(batch.derivatives, single.derivatives, strict=True):
+            if (d_batch.value is None) != (d_single.value is None):
+                return None
+            if d_batch.value is not None and not _same(d_batch.value[i], d_single.value):
+                return None
+    return batch
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
+
+
+def _vectorized_run(program: Any, columns: Mapping[str, np.ndarray], wrt: Sequence[str] | None,
+                    order: int, let: Any, of: Any, unconnected: str, limits: Any) -> Batch | None:
+    inputs = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in columns.items()}
+    n = len(next(iter(inputs.values())))
+    names = list(wrt) if wrt else list(inputs)
+    outcome = _run(program, inputs, let, of, limits, names)
+    value = outcome.value
+    if np.shape(_as_array(value)) != (n,):
+        return None
+    derivatives = _derive(outcome, names, order, unconnected, pointwise=True)
+    if any(d.value is not None and d.value.shape != (n,) for d in derivatives):
+        return None
+    warnings = list(outcome.warnings)
+    return Batch(inputs=dict(inputs), value=_as_array(value), derivatives=tuple(derivatives),
+                 warnings=tuple(warnings))
+
+
+def concat_batches(batches: Sequence[Batch]) -> Batch:
+    """Join batches of one program (chunks of a grid) into one."""
+    first = batches[0]
+    derivatives = tuple(
+        Derivative(d.wrt, d.order,
+                   None if any(b.derivatives[k].value is None for b in batches)
+                   else np.concatenate([b.derivatives[k].value for b in batches]), d.reason)
+        for k, d in enumerate(first.derivatives))
+    return Batch(
+        inputs={k: np.concatenate([b.inputs[k] for b in batches]) for k in first.inputs},
+        value=np.concatenate([b.value for b in batches]), derivatives=derivatives,
+        warnings=tuple(dict.fromkeys(w for b in batches for w in b.warnings)),
+        engine=first.engine)
+
+
+def parse_value(text: str, let: Mapping[str, Any] | None = None) -> np.ndarray:
+    """The value of an adcli expression such as `pi/4`, `[1, 2]` or `ones(2, 2)`."""
+    return evaluate(text, let=let).value
+
+
+__all__ = [
+    "CheckRow", "Derivative", "Result", "TapeRow", "AdcliError", "check", "combinations",
+    "differentiate", "evaluate", "hessian", "jacobian", "parse_value", "tape_rows",
+]

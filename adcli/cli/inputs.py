@@ -1,0 +1,240 @@
+"""Reading what a command works on: the program text and the points to evaluate it at.
+
+One responsibility: turn `PROGRAM | -f FILE | -`, `--at`, `--let`, `--points` and
+`--wrt` into a program text, constants and a stream of chunks of points. Values
+are adcli expressions, evaluated through the API; `START:STOP:COUNT` ranges form a
+cartesian grid; `--points` CSV/TSV files are read in chunks so that memory stays
+flat for any number of rows. Imports click (for its exception type) and adcli.api.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import click
+import numpy as np
+
+CHUNK_ROWS = 65536
+
+
+class InputError(click.UsageError):
+    """A malformed option: names the option and shows a correct example (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    option: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PointSource:
+    """Fixed inputs, grid axes, or a points file: together, every point to evaluate."""
+
+    fixed: dict[str, np.ndarray]
+    axes: list[tuple[str, np.ndarray]]
+    points_file: IO[str] | None
+    order: list[str]
+
+    @property
+    def many(self) -> bool:
+        return bool(self.axes) or self.points_file is not None
+
+    def total(self) -> int | None:
+        if self.points_file is not None:
+            return None
+        return int(np.prod([len(v) for _, v in self.axes])) if self.axes else 1
+
+    def chunks(self) -> Iterator[dict[str, np.ndarray]]:
+        """Chunks of points: each maps every input to an array with the points on axis 0."""
+        if self.points_file is not None:
+            yield from self._file_chunks()
+            return
+        if not self.axes:
+            yield {name: value[np.newaxis] for name, value in self.fixed.items()}
+            return
+        names = [name for name, _ in self.axes]
+        grids = [values for _, values in self.axes]
+        total = self.total() or 0
+        for start in range(0, total, CHUNK_ROWS):
+            index = np.arange(start, min(start + CHUNK_ROWS, total))
+            coordinates = np.unravel_index(index, [len(g) for g in grids])
+            chunk = {name: grid[c] for name, grid, c in zip(names, grids, coordinates,
+                                                                  strict=True)}
+            yield self._with_fixed(chunk, len(index))
+
+    def _with_fixed(self, chunk: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+        merged = {}
+        for name in self.order:
+            if name in chunk:
+                merged[name] = chunk[name]
+            else:
+                value = self.fixed[name]
+                merged[name] = np.broadcast_to(value, (n,) + value.shape)
+        for name, column in chunk.items():
+            merged.setdefault(name, column)
+        return merged
+
+    def _file_chunks(self) -> Iterator[dict[str, np.ndarray]]:
+        stream = self.points_file
+        assert stream is not None
+        header = stream.readline()
+        if not header.strip():
+            raise InputError("--points: the file is empty; it needs a header row naming the "
+                             "inputs, e.g. 'x,y'")
+        delimiter = "\t" if "\t" in header else ","
+        names = [n.strip() for n in next(csv.reader([header], delimiter=delimiter))]
+        for name in names:
+            if not name.isidentifier():
+                raise InputError(f"--points: the header names {name!r}, which is not an "
+                                 "input name (the first row must name the inputs, e.g. 'x,y')")
+        line_number = 1
+        while True:
+            lines = list(itertools.islice(stream, CHUNK_ROWS))
+            if not lines:
+                return
+            lines = [line for line in lines if line.strip()]
+            if not lines:
+                continue
+            try:
+                table = np.loadtxt(io.StringIO("".join(lines)), delimiter=delimiter,
+                                   dtype=np.float64, ndmin=2, comments=None)
+            except ValueError as error:
+                raise InputError(f"--points: a row after line {line_number} is not "
+                                 f"{len(names)} numbers ({error})") from None
+            if table.shape[1] != len(names):
+                raise InputError(f"--points: rows have {table.shape[1]} columns but the header "
+                                 f"names {len(names)}")
+            line_number += len(lines)
+            chunk = {name: table[:, i] for i, name in enumerate(names)}
+            yield self._with_fixed(chunk, table.shape[0])
+
+
+def read_program(program: str | None, file: IO[str] | None) -> str:
+    """The program text from the argument, `-f FILE`, or standard input for `-`."""
+    if file is not None and program is not None:
+        raise InputError("give the program either as an argument or with -f FILE, not both")
+    if file is not None:
+        return file.read()
+    if program is None:
+        raise InputError('missing PROGRAM: give it as an argument (adcli grad "x*x" --at x=1), '
+                         "with -f FILE, or as - to read standard input")
+    if program == "-":
+        return sys.stdin.read()
+    return program
+
+
+def split_assignment(option: str, text: str, example: str) -> Assignment:
+    """`NAME=VALUE` -> Assignment, or a usage error naming the option with an example."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not value.strip():
+        raise InputError(f"{option} {text!r} needs NAME=VALUE, for example {option} {example}")
+    if not name.isidentifier():
+        raise InputError(f"{option} {text!r}: {name!r} is not a valid name; for example "
+                         f"{option} {example}")
+    return Assignment(option, name, value.strip())
+
+
+def _top_level_colons(text: str) -> list[int]:
+    depth, positions = 0, []
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == ":" and depth == 0:
+            positions.append(i)
+    return positions
+
+
+def evaluate_value(assignment: Assignment, constants: dict[str, Any]) -> np.ndarray:
+    from adcli.api import parse_value
+    from adcli.errors import AdcliError
+
+    try:
+        return parse_value(assignment.text, let=constants)
+    except AdcliError as error:
+        raise InputError(f"{assignment.option} {assignment.name}={assignment.text}: "
+                         f"{error.message}") from None
+
+
+def parse_range(assignment: Assignment, constants: dict[str, Any]) -> np.ndarray | None:
+    """The points of `START:STOP:COUNT`, or None when the value is not a range."""
+    colons = _top_level_colons(assignment.text)
+    if not colons:
+        return None
+    example = f"{assignment.option} {assignment.name}=0:1:11 (11 points from 0 to 1)"
+    if len(colons) != 2:
+        raise InputError(f"{assignment.option} {assignment.name}={assignment.text}: a range "
+                         f"needs START:STOP:COUNT, for example {example}")
+    a, b = colons
+    parts = [assignment.text[:a], assignment.text[a + 1:b], assignment.text[b + 1:]]
+    values = []
+    for part in parts:
+        if not part.strip():
+            raise InputError(f"{assignment.option} {assignment.name}={assignment.text}: a range "
+                             f"needs START:STOP:COUNT, for example {example}")
+        value = evaluate_value(Assignment(assignment.option, assignment.name, part), constants)
+        if value.size != 1:
+            raise InputError(f"{assignment.option} {assignment.name}: range bounds must be "
+                             f"numbers, for example {example}")
+        values.append(float(value.reshape(())))
+    start, stop, count = values
+    if not count.is_integer() or count < 1:
+        raise InputError(f"{assignment.option} {assignment.name}: COUNT must be a whole number "
+                         f"of 1 or more, for example {example}")
+    return np.linspace(start, stop, int(count))
+
+
+def parse_constants(lets: tuple[str, ...]) -> dict[str, np.ndarray]:
+    constants: dict[str, Any] = {}
+    for text in lets:
+        assignment = split_assignment("--let", text, "n=10")
+        constants[assignment.name] = evaluate_value(assignment, constants)
+    return constants
+
+
+def parse_points(ats: tuple[str, ...], points: IO[str] | None,
+                 constants: dict[str, Any], allow_ranges: bool = True) -> PointSource:
+    fixed: dict[str, np.ndarray] = {}
+    axes: list[tuple[str, np.ndarray]] = []
+    order: list[str] = []
+    for text in ats:
+        assignment = split_assignment("--at", text, "x=1")
+        if assignment.name in order:
+            raise InputError(f"--at {assignment.name} is given twice")
+        if assignment.name in constants:
+            raise InputError(f"{assignment.name} is given by both --at and --let")
+        order.append(assignment.name)
+        grid = parse_range(assignment, constants)
+        if grid is not None:
+            if not allow_ranges:
+                raise InputError(f"--at {text}: this command works at one point, not a range")
+            axes.append((assignment.name, grid))
+        else:
+            fixed[assignment.name] = evaluate_value(assignment, constants)
+    if points is not None and axes:
+        raise InputError("use either --points or ranges in --at, not both")
+    return PointSource(fixed, axes, points, order)
+
+
+def parse_wrt(wrt: str | None) -> list[str] | None:
+    if wrt is None:
+        return None
+    names = [n.strip() for n in wrt.split(",") if n.strip()]
+    for name in names:
+        if not name.isidentifier():
+            raise InputError(f"--wrt {wrt!r}: {name!r} is not a name; for example --wrt x,y")
+    if not names:
+        raise InputError("--wrt needs at least one name, for example --wrt x,y")
+    if len(set(names)) != len(names):
+        raise InputError(f"--wrt {wrt!r} names a variable twice")
+    return names

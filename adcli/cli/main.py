@@ -1,0 +1,480 @@
+"""The `adcli` command: a thin click layer over adcli.api.
+
+One responsibility: options in, output out. Each command reads its program and
+points (cli.inputs), calls the API, and writes a rich table (cli.tables, imported
+only then) or JSON/CSV/TSV/plain text (cli.render). No numerics happen here.
+Errors from the library become one message on standard error with the exit code
+of its kind: 0 success, 1 evaluation error or failed check, 2 usage or syntax.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import click
+
+from adcli import __version__
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "plain")
+
+
+class Settings:
+    """What the group-level flags say, handed to every command."""
+
+    debug = False
+
+
+def _print_error(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one clear message and the documented exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from adcli.errors import AdcliError
+
+        try:
+            return command(*args, **kwargs)
+        except AdcliError as error:
+            if Settings.debug:
+                raise
+            _print_error(error.render())
+            sys.exit(error.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _print_error("interrupted")
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 - the last line of defence for users
+            if Settings.debug:
+                raise
+            _print_error(f"internal error: {type(error).__name__}: {error}\n"
+                         "(this is a bug in adcli; run with --debug for a traceback)")
+            sys.exit(1)
+
+    return wrapper
+
+
+def program_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """PROGRAM | -f FILE | -, --let and --of: what every command runs."""
+    decorators = [
+        click.argument("program", required=False),
+        click.option("-f", "--file", "file", type=click.File("r"),
+                     help="Read the program from FILE."),
+        click.option("--let", "lets", multiple=True, metavar="NAME=VALUE",
+                     help="A constant that is not differentiated (repeatable), e.g. --let n=10."),
+        click.option("--of", "of", metavar="NAME",
+                     help="The variable whose value is the result (default: the program's "
+                          "value)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def point_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("--at", "ats", multiple=True, metavar="NAME=VALUE",
+                     help="A watched input (repeatable): a value such as 1, pi/4, [1, 2] or "
+                          "ones(2, 2), or a range START:STOP:COUNT; ranges form a grid."),
+        click.option("--points", type=click.File("r"), metavar="FILE|-",
+                     help="CSV or TSV of points: a header row naming the inputs, then one "
+                          "point per row."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                     show_default=True, help="Output format."),
+        click.option("--digits", type=click.IntRange(1, 17), default=12, show_default=True,
+                     help="Significant digits in tables (machine formats keep every digit)."),
+        click.option("-q", "--quiet", is_flag=True, help="Do not print warnings."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def derivative_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("--wrt", metavar="A,B",
+                     help="Differentiate with respect to these inputs or intermediate "
+                          "variables (default: every --at input, in order)."),
+        click.option("--unconnected", type=click.Choice(["none", "zero"]), default="none",
+                     show_default=True,
+                     help="What a derivative of a result that does not depend on the "
+                          "variable is: None with its reason, or zero."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _warn(warnings: Any, quiet: bool) -> None:
+    if quiet:
+        return
+    for warning in dict.fromkeys(warnings):
+        _print_error(f"warning: {warning}")
+
+
+def _title(program: str) -> str:
+    one_line = " ".join(line.strip() for line in program.strip().splitlines())
+    return one_line if len(one_line) <= 120 else one_line[:117] + "..."
+
+
+def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
+    """Show a progress bar on a terminal once a job has run for more than a second."""
+    if not sys.stderr.isatty():
+        yield from chunks
+        return
+    started, progress, task, done = time.monotonic(), None, None, 0
+    try:
+        for chunk in chunks:
+            yield chunk
+            done += len(chunk)
+            if progress is None and time.monotonic() - started > 1.0:
+                from rich.progress import Progress
+
+                progress = Progress(transient=True, console=None)
+                progress.start()
+                task = progress.add_task("points", total=total)
+            if progress is not None:
+                progress.update(task, completed=done)
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: tuple[str, ...],
+                of: str | None, wrt: str | None, order: int, unconnected: str,
+                allow_ranges: bool = True) -> tuple[Any, Iterator[Any]]:
+    """Parse inputs and return (point source, an iterator of result batches)."""
+    from adcli import api
+    from adcli.cli import inputs
+
+    program = api.parse_program(text)
+    constants = inputs.parse_constants(lets)
+    source = inputs.parse_points(ats, points, constants, allow_ranges)
+    names = inputs.parse_wrt(wrt)
+
+    def batches() -> Iterator[Any]:
+        for chunk in source.chunks():
+            yield api.differentiate_batch(program, chunk, names, order, constants, of,
+                                          unconnected)
+
+    return source, batches()
+
+
+def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int, quiet: bool,
+          partial: bool) -> None:
+    from adcli.cli import render
+
+    out = sys.stdout
+    warnings: list[str] = []
+
+    def tracked() -> Iterator[Any]:
+        for batch in _with_progress(batches, source.total()):
+            warnings.extend(batch.warnings)
+            yield batch
+
+    if fmt == "table":
+        from adcli.cli import tables
+
+        collected = list(tracked())
+        _warn(warnings, quiet)
+        merged = collected[0] if len(collected) == 1 else _concat(collected)
+        tables.console().print(tables.results_table(merged, _title(text), digits, partial))
+        return
+    if fmt == "json":
+        render.write_json(tracked(), out, single=not source.many)
+    elif fmt == "jsonl":
+        render.write_jsonl(tracked(), out)
+    elif fmt in ("csv", "tsv"):
+        render.write_delimited(tracked(), out, "," if fmt == "csv" else "\t")
+    else:
+        render.write_plain(tracked(), out, single=not source.many)
+    _warn(warnings, quiet)
+
+
+def _concat(batches: list[Any]) -> Any:
+    from adcli.api import concat_batches
+
+    return concat_batches(batches)
+
+
+@click.group(invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="adcli")
+@click.option("--debug", is_flag=True, help="Show a Python traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """adcli: values and exact derivatives of math expressions and small programs.
+
+    \b
+    Examples:
+      adcli grad "x*x*x" --at x=1 --order 2
+      adcli eval "sin(pi/4)^2"
+      adcli grad "x*y + sin(x)" --at x=1 --at y=2 --order 2 --format json
+      adcli check "exp(x)/x" --at x=2 --order 3
+    """
+    Settings.debug = debug
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command("eval")
+@program_options
+@point_options
+@output_options
+@handles_errors
+def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                 of: str | None, ats: tuple[str, ...], points: IO[str] | None, fmt: str,
+                 digits: int, quiet: bool) -> None:
+    """Evaluate PROGRAM and print its value.
+
+    \b
+    Examples:
+      adcli eval "sin(pi/4)^2"
+      adcli eval "x^2 + 1" --at x=0:1:5 --format csv
+      adcli eval "out = 1; for i in range(n): out = out * 2" --let n=10
+    """
+    from adcli.cli import inputs
+
+    text = inputs.read_program(program, file)
+    source, batches = _run_points(text, ats, points, lets, of, None, 0, "none")
+    _emit(source, batches, text, fmt, digits, quiet, partial=False)
+
+
+@cli.command("grad")
+@program_options
+@point_options
+@derivative_options
+@click.option("--order", type=click.IntRange(0, None), default=1, show_default=True,
+              help="Highest derivative order.")
+@output_options
+@handles_errors
+def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                 of: str | None, ats: tuple[str, ...], points: IO[str] | None,
+                 wrt: str | None, unconnected: str, order: int, fmt: str, digits: int,
+                 quiet: bool) -> None:
+    """The value of PROGRAM and its derivatives up to --order.
+
+    For one variable: f, f', f'', ...; for several: the gradient, every distinct
+    second partial (the Hessian), and so on. A tensor-valued result gives its
+    Jacobian.
+
+    \b
+    Examples:
+      adcli grad "x*x*x" --at x=1 --order 2
+      adcli grad "x*y + sin(x)" --at x=1 --at y=2 --order 2
+      adcli grad "y = sum(x); z = y * y" --at "x=ones(2, 2)" --wrt x,y
+      adcli grad "sin(x)" --at x=0:3.14159:5 --format csv
+    """
+    from adcli.cli import inputs
+
+    text = inputs.read_program(program, file)
+    source, batches = _run_points(text, ats, points, lets, of, wrt, order, unconnected)
+    names = inputs.parse_wrt(wrt) or source.order
+    _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1)
+
+
+@cli.command("jacobian")
+@program_options
+@point_options
+@derivative_options
+@output_options
+@handles_errors
+def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                     of: str | None, ats: tuple[str, ...], points: IO[str] | None,
+                     wrt: str | None, unconnected: str, fmt: str, digits: int,
+                     quiet: bool) -> None:
+    """The value of a (vector-valued) PROGRAM and its Jacobian for each --wrt variable.
+
+    The Jacobian with respect to x has shape value.shape + x.shape: row i holds
+    the gradient of entry i.
+
+    \b
+    Examples:
+      adcli jacobian "[x*y, x + y, sin(x)]" --at x=1 --at y=2
+      adcli jacobian "x * x" --at "x=[1, 2, 3]"
+    """
+    from adcli.cli import inputs
+
+    text = inputs.read_program(program, file)
+    source, batches = _run_points(text, ats, points, lets, of, wrt, 1, unconnected)
+    names = inputs.parse_wrt(wrt) or source.order
+    _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1)
+
+
+@cli.command("hessian")
+@program_options
+@point_options
+@click.option("--wrt", metavar="A,B", help="The variables (default: every --at input).")
+@output_options
+@handles_errors
+def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                    of: str | None, ats: tuple[str, ...], points: IO[str] | None,
+                    wrt: str | None, fmt: str, digits: int, quiet: bool) -> None:
+    """The Hessian matrix of a scalar PROGRAM at one point.
+
+    Rows and columns run over every entry of every --wrt variable.
+
+    \b
+    Examples:
+      adcli hessian "x^2*y + y^3" --at x=1 --at y=2
+      adcli hessian "sum(x^3)" --at "x=[1, 2]"
+    """
+    from adcli import api
+    from adcli.cli import inputs, render
+
+    text = inputs.read_program(program, file)
+    constants = inputs.parse_constants(lets)
+    source = inputs.parse_points(ats, points, constants, allow_ranges=False)
+    if points is not None:
+        raise inputs.InputError("hessian works at one point: use --at, not --points")
+    names = inputs.parse_wrt(wrt)
+    result, matrix, labels = api.hessian(api.parse_program(text), source.fixed, names,
+                                         constants, of)
+    _warn(result.warnings, quiet)
+    names_text = [name if index is None else f"{name}[{index}]" for name, index in labels]
+    if fmt == "table":
+        from adcli.cli import tables
+
+        at = ", ".join(f"{k} = {tables.fmt(v, digits) if v.ndim == 0 else v.tolist()}"
+                       for k, v in result.inputs.items())
+        tables.console().print(tables.matrix_table(
+            matrix, names_text, _title(text), digits,
+            f"Hessian at {at}; value {tables.fmt(result.value, digits)}"))
+        return
+    obj = render.point_object(result)
+    obj["hessian"] = render.json_value(matrix)
+    obj["labels"] = names_text
+    _write_structured(obj, [names_text] + [list(map(repr, row.tolist())) for row in matrix],
+                      fmt, [render.json_value(row) for row in matrix])
+
+
+def _write_structured(obj: Any, rows: list[list[str]], fmt: str, plain_rows: Any) -> None:
+    import json
+
+    if fmt in ("json", "jsonl"):
+        sys.stdout.write(json.dumps(obj, indent=2 if fmt == "json" else None) + "\n")
+    elif fmt in ("csv", "tsv"):
+        delimiter = "," if fmt == "csv" else "\t"
+        sys.stdout.write("".join(delimiter.join(row) + "\n" for row in rows))
+    else:
+        sys.stdout.write("".join(" ".join(map(str, row)) + "\n" for row in plain_rows))
+
+
+@cli.command("tape")
+@program_options
+@click.option("--at", "ats", multiple=True, metavar="NAME=VALUE", help="A watched input.")
+@output_options
+@handles_errors
+def tape_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                 of: str | None, ats: tuple[str, ...], fmt: str, digits: int,
+                 quiet: bool) -> None:
+    """Show the tape one run of PROGRAM records: one row per operation, with its
+    inputs, its forward value and its adjoint (the gradient of the result with
+    respect to that row) after the backward pass.
+
+    \b
+    Examples:
+      adcli tape "y = x * x; z = y * y" --at x=3
+      adcli tape "y = sum(x); z = y * y" --at "x=ones(2, 2)"
+    """
+    from adcli import api
+    from adcli.cli import inputs, render
+
+    text = inputs.read_program(program, file)
+    constants = inputs.parse_constants(lets)
+    source = inputs.parse_points(ats, None, constants, allow_ranges=False)
+    result, rows = api.tape_rows(api.parse_program(text), source.fixed, constants, of)
+    _warn(result.warnings, quiet)
+    if fmt == "table":
+        from adcli.cli import tables
+
+        tables.console().print(tables.tape_table(rows, _title(text), digits))
+        return
+    objects = [{"index": r.index, "operation": r.operation, "inputs": list(r.inputs),
+                "value": render.json_value(r.value),
+                "adjoint": None if r.adjoint is None else render.json_value(r.adjoint),
+                "name": r.name} for r in rows]
+    header = ["index", "operation", "inputs", "value", "adjoint", "name"]
+    lines = [header] + [[str(r.index), r.operation, " ".join(r.inputs),
+                         render._plain_line(r.value),
+                         render._plain_line(r.adjoint), r.name or ""] for r in rows]
+    _write_structured(objects, lines, fmt,
+                      [[r.index, r.operation, render._plain_line(r.value),
+                        render._plain_line(r.adjoint)] for r in rows])
+
+
+@cli.command("check")
+@program_options
+@click.option("--at", "ats", multiple=True, metavar="NAME=VALUE", help="A watched input.")
+@click.option("--wrt", metavar="A,B", help="The inputs (default: every --at input).")
+@click.option("--order", type=click.IntRange(1, None), default=1, show_default=True,
+              help="Highest derivative order to check.")
+@click.option("--tolerance", type=float, default=1e-6, show_default=True,
+              help="Largest accepted relative difference.")
+@output_options
+@handles_errors
+def check_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                  of: str | None, ats: tuple[str, ...], wrt: str | None, order: int,
+                  tolerance: float, fmt: str, digits: int, quiet: bool) -> None:
+    """Compare the automatic derivatives of PROGRAM with finite differences.
+
+    Each order-k derivative is compared with the central difference, with
+    Richardson extrapolation, of the automatic order-(k-1) derivative (order 1:
+    of the value). Exits with code 1 when any pair differs beyond --tolerance.
+
+    \b
+    Examples:
+      adcli check "exp(x)/x" --at x=2 --order 3
+      adcli check "x*y^2" --at x=1 --at y=2 --order 2
+    """
+    from adcli import api
+    from adcli.cli import inputs, render
+
+    text = inputs.read_program(program, file)
+    constants = inputs.parse_constants(lets)
+    source = inputs.parse_points(ats, None, constants, allow_ranges=False)
+    result, rows = api.check(api.parse_program(text), source.fixed, inputs.parse_wrt(wrt),
+                             order, constants, of, tolerance)
+    _warn(result.warnings, quiet)
+    ok = all(row.ok for row in rows)
+    if fmt == "table":
+        from adcli.cli import tables
+
+        tables.console().print(tables.check_table(rows, _title(text), digits, tolerance))
+    else:
+        checks = [{"wrt": list(r.wrt), "order": r.order,
+                   "automatic": None if r.automatic is None else render.json_value(r.automatic),
+                   "numeric": render.json_value(r.numeric),
+                   "relative_difference": render.number(r.relative_error), "ok": r.ok}
+                  for r in rows]
+        obj = {"inputs": {k: render.json_value(v) for k, v in result.inputs.items()},
+               "value": render.json_value(result.value), "checks": checks, "ok": ok}
+        lines = [["derivative", "order", "automatic", "numeric", "relative_difference", "ok"]]
+        lines += [[render.label(r.wrt), str(r.order), render._plain_line(r.automatic),
+                   render._plain_line(r.numeric), repr(r.relative_error),
+                   "true" if r.ok else "false"] for r in rows]
+        _write_structured(obj, lines, fmt, [[render._plain_line(r.automatic),
+                                             render._plain_line(r.numeric)] for r in rows])
+    if not ok:
+        _print_error("check failed: automatic and numeric derivatives disagree")
+        sys.exit(1)
+
+
+def main() -> None:
+    """The console-script entry point."""
+    cli(prog_name="adcli")

@@ -1,0 +1,172 @@
+"""Machine-readable output: JSON, JSON lines, CSV, TSV and plain numbers, plus labels.
+
+One responsibility: turn API results (`Result`, `Batch`) into text for scripts,
+with full round-trip precision (Python's shortest repr of each float) and the
+JSON contract documented in the README. It never imports rich, so that scripted
+calls start fast. Labels (`df/dx`, `d2f/dxdy`, or their Unicode forms) live here
+because the tables use them too. Imports numpy and the API's result types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from adcli.api import Batch, Derivative, Result
+
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def label(wrt: Sequence[str], unicode: bool = False, partial: bool = True,
+          function: str = "f") -> str:
+    """`df/dx`, `d2f/dxdy`, `d3f/dx2dy`; with unicode `∂²f/∂x∂y` (or `d²f/dx²` when not
+    partial, i.e. when there is one variable)."""
+    order = len(wrt)
+    if order == 0:
+        return function
+    groups: list[tuple[str, int]] = []
+    for name in wrt:
+        if groups and groups[-1][0] == name:
+            groups[-1] = (name, groups[-1][1] + 1)
+        else:
+            groups.append((name, 1))
+    if unicode:
+        d = "∂" if partial else "d"
+        power = str(order).translate(SUPERSCRIPTS) if order > 1 else ""
+        below = "".join(f"{d}{n}" + (str(c).translate(SUPERSCRIPTS) if c > 1 else "")
+                        for n, c in groups)
+        return f"{d}{power}{function}/{below}"
+    power = str(order) if order > 1 else ""
+    below = "".join(f"d{n}" + (str(c) if c > 1 else "") for n, c in groups)
+    return f"d{power}{function}/{below}"
+
+
+def number(value: Any) -> Any:
+    """A JSON-ready number: floats keep every digit; nan and infinities become strings."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    value = float(value)
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def json_value(array: Any) -> Any:
+    """A number, or nested lists of numbers for a tensor."""
+    array = np.asarray(array)
+    if array.ndim == 0:
+        return number(array[()])
+    return [json_value(item) for item in array]
+
+
+def point_object(result: Result) -> dict[str, Any]:
+    """One point in the JSON contract: inputs, value, derivatives, warnings."""
+    derivatives = []
+    for d in result.derivatives:
+        entry: dict[str, Any] = {"wrt": list(d.wrt), "order": d.order,
+                                 "value": None if d.value is None else json_value(d.value)}
+        if d.value is None:
+            entry["reason"] = d.reason
+        derivatives.append(entry)
+    return {
+        "inputs": {name: json_value(v) for name, v in result.inputs.items()},
+        "value": json_value(result.value),
+        "derivatives": derivatives,
+        "warnings": list(result.warnings),
+    }
+
+
+def write_json(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
+    """One object for a single point, else one array of objects (streamed)."""
+    if single:
+        batch = next(iter(batches))
+        out.write(json.dumps(point_object(batch.point(0)), indent=2) + "\n")
+        return
+    out.write("[")
+    first = True
+    for batch in batches:
+        for i in range(len(batch)):
+            out.write(("\n  " if first else ",\n  ") + json.dumps(point_object(batch.point(i))))
+            first = False
+    out.write("\n]\n")
+
+
+def write_jsonl(batches: Iterable[Batch], out: IO[str]) -> None:
+    for batch in batches:
+        out.write("".join(json.dumps(point_object(batch.point(i))) + "\n"
+                          for i in range(len(batch))))
+
+
+def _entry_names(base: str, shape: tuple[int, ...]) -> list[str]:
+    if not shape:
+        return [base]
+    return [f"{base}[{','.join(map(str, index))}]" for index in np.ndindex(*shape)]
+
+
+def _columns(batch: Batch) -> list[tuple[str, np.ndarray | None]]:
+    """(header, values with one row per point and one column per entry)."""
+    n = len(batch)
+    columns: list[tuple[str, np.ndarray | None]] = []
+
+    def add(base: str, values: np.ndarray | None, shape: tuple[int, ...]) -> None:
+        flat = None if values is None else np.asarray(values).reshape(n, -1)
+        for k, name in enumerate(_entry_names(base, shape)):
+            columns.append((name, None if flat is None else flat[:, k]))
+
+    for name, values in batch.inputs.items():
+        add(name, values, values.shape[1:])
+    add("f", batch.value, batch.value.shape[1:])
+    for d in batch.derivatives:
+        shape = (np.shape(d.value)[1:] if d.value is not None else ())
+        add(label(d.wrt), d.value, shape)
+    return columns
+
+
+def _format_column(values: np.ndarray | None, n: int) -> list[str]:
+    if values is None:
+        return ["none"] * n
+    if values.dtype.kind == "b":
+        return ["true" if v else "false" for v in values.tolist()]
+    return list(map(repr, np.asarray(values, dtype=np.float64).tolist()))
+
+
+def write_delimited(batches: Iterable[Batch], out: IO[str], delimiter: str) -> None:
+    """CSV or TSV: a header row, then one row per point with every digit of each number."""
+    header_written = False
+    for batch in batches:
+        columns = _columns(batch)
+        if not header_written:
+            out.write(delimiter.join(name for name, _ in columns) + "\n")
+            header_written = True
+        n = len(batch)
+        texts = [_format_column(values, n) for _, values in columns]
+        out.write("".join(delimiter.join(row) + "\n" for row in zip(*texts, strict=True)))
+
+
+def _plain_line(values: Any) -> str:
+    if values is None:
+        return "none"
+    array = np.asarray(values)
+    if array.dtype.kind == "b":
+        return " ".join("true" if v else "false" for v in array.reshape(-1).tolist())
+    return " ".join(map(repr, array.astype(np.float64).reshape(-1).tolist()))
+
+
+def write_plain(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
+    """Bare numbers: one point gives the value then each derivative, one per line (a
+    tensor's entries space-separated on its line); many points give one line each."""
+    for batch in batches:
+        for i in range(len(batch)):
+            result = batch.point(i)
+            lines = [_plain_line(result.value)] + [_plain_line(d.value)
+                                                   for d in result.derivatives]
+            out.write(("\n".join(lines) if single else " ".join(lines)) + "\n")
+
+
+def derivative_of(batch: Batch, wrt: tuple[str, ...]) -> Derivative | None:
+    return next((d for d in batch.derivatives if d.wrt == wrt), None)

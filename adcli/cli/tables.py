@@ -1,0 +1,175 @@
+"""Tables for people: rich renderings of values, derivatives, tapes, checks and matrices.
+
+One responsibility: human-readable output. Numbers get up to `digits` significant
+digits and are never cut short (numeric columns fold instead of truncating);
+tensors are shown as grids. Colour only on a terminal, and never with NO_COLOR
+(rich honours it). This is the only module that imports rich; it is imported only
+when a table is printed, so scripted output starts faster.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from adcli.api import Batch, CheckRow, TapeRow
+from adcli.cli.render import label
+
+
+def console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    width = None
+    if not stream.isatty():
+        # Off a terminal rich assumes 80 columns; use COLUMNS if given, else a wide
+        # page so that a long program title or matrix is not squeezed.
+        width = int(os.environ.get("COLUMNS", "0") or 0) or 200
+    return Console(file=stream, width=width, soft_wrap=False, highlight=False,
+                   no_color="NO_COLOR" in os.environ or None)
+
+
+def unicode_ok() -> bool:
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower()
+    return "utf" in encoding and os.environ.get("ADCLI_ASCII") is None
+
+
+def fmt(value: Any, digits: int) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    value = float(value)
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    text = f"{value:.{digits}g}"
+    return "0" if text == "-0" else text
+
+
+def cell(value: Any, digits: int) -> Any:
+    """A number as text, a vector or matrix as a grid, a higher tensor as nested rows."""
+    if value is None:
+        return Text("None")
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return Text(fmt(array[()], digits))
+    if array.ndim == 1:
+        grid = Table.grid(padding=(0, 1))
+        for _ in range(array.shape[0]):
+            grid.add_column(justify="right", overflow="fold")
+        grid.add_row(*(fmt(v, digits) for v in array))
+        return grid
+    if array.ndim == 2:
+        grid = Table(box=box.SQUARE, show_header=False, padding=(0, 1), show_edge=True)
+        for _ in range(array.shape[1]):
+            grid.add_column(justify="right", overflow="fold")
+        for row in array:
+            grid.add_row(*(fmt(v, digits) for v in row))
+        return grid
+    outer = Table.grid()
+    outer.add_column()
+    for index in np.ndindex(*array.shape[:-2]):
+        outer.add_row(Text(f"[{', '.join(map(str, index))}, :, :]", style="dim"))
+        outer.add_row(cell(array[index], digits))
+    return outer
+
+
+def _shape_note(value: Any) -> str:
+    shape = np.shape(value) if value is not None else ()
+    return "" if shape == () else f"shape {shape}"
+
+
+def results_table(batch: Batch, title: str, digits: int, partial: bool,
+                  reasons: bool = True) -> Table:
+    """One point: a row per quantity. Many points: a row per point, a column per quantity."""
+    unicode = unicode_ok()
+    if len(batch) == 1:
+        result = batch.point(0)
+        rows = [("f", cell(result.value, digits), _shape_note(result.value))]
+        for d in result.derivatives:
+            note = (d.reason or "") if d.value is None and reasons else _shape_note(d.value)
+            rows.append((label(d.wrt, unicode, partial), cell(d.value, digits), note))
+        table = Table(title=title, box=box.ROUNDED, title_justify="left")
+        table.add_column("", style="bold")
+        table.add_column("value", justify="right", overflow="fold")
+        if any(note for *_, note in rows):
+            table.add_column("", style="dim", overflow="fold")
+        else:
+            rows = [row[:2] for row in rows]
+        for row in rows:
+            table.add_row(*row)
+        at = ", ".join(f"{k} = {_inline(v, digits)}" for k, v in result.inputs.items())
+        table.caption = (f"at {at}; " if at else "") + f"engine: {batch.engine}"
+        return table
+    table = Table(title=title, box=box.ROUNDED, title_justify="left",
+                  caption=f"{len(batch)} points; engine: {batch.engine}")
+    for name in batch.inputs:
+        table.add_column(name, justify="right", overflow="fold", style="cyan")
+    table.add_column("f", justify="right", overflow="fold")
+    for d in batch.derivatives:
+        table.add_column(label(d.wrt, unicode, partial), justify="right", overflow="fold")
+    for i in range(len(batch)):
+        result = batch.point(i)
+        table.add_row(*(cell(v, digits) for v in result.inputs.values()),
+                      cell(result.value, digits),
+                      *(cell(d.value, digits) for d in result.derivatives))
+    return table
+
+
+def _inline(value: Any, digits: int) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return fmt(array[()], digits)
+    return np.array2string(array, formatter={"all": lambda v: fmt(v, digits)}, separator=", ",
+                           max_line_width=10**6).replace("\n", "")
+
+
+def tape_table(rows: Sequence[TapeRow], title: str, digits: int) -> Table:
+    table = Table(title=title, box=box.ROUNDED, title_justify="left",
+                  caption="adjoint: the gradient of the result with respect to that row")
+    table.add_column("#", justify="right")
+    table.add_column("operation", style="bold")
+    table.add_column("inputs", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold")
+    table.add_column("adjoint", justify="right", overflow="fold")
+    table.add_column("name", style="cyan")
+    for row in rows:
+        table.add_row(str(row.index), row.operation, ", ".join(row.inputs),
+                      cell(row.value, digits),
+                      cell(row.adjoint, digits) if row.adjoint is not None else Text("-"),
+                      row.name or "")
+    return table
+
+
+def check_table(rows: Sequence[CheckRow], title: str, digits: int, tolerance: float) -> Table:
+    unicode = unicode_ok()
+    partial = len({name for row in rows for name in row.wrt}) > 1
+    table = Table(title=title, box=box.ROUNDED, title_justify="left",
+                  caption=f"tolerance {tolerance:g} (relative to max(|auto|, |numeric|, 1))")
+    table.add_column("derivative", style="bold")
+    table.add_column("automatic", justify="right", overflow="fold")
+    table.add_column("finite differences", justify="right", overflow="fold")
+    table.add_column("rel. difference", justify="right")
+    table.add_column("ok")
+    for row in rows:
+        mark = Text("yes" if row.ok else "NO", style="green" if row.ok else "bold red")
+        table.add_row(label(row.wrt, unicode, partial), cell(row.automatic, digits),
+                      cell(row.numeric, digits), f"{row.relative_error:.2e}", mark)
+    return table
+
+
+def matrix_table(matrix: np.ndarray, labels: Sequence[str], title: str, digits: int,
+                 caption: str) -> Table:
+    table = Table(title=title, box=box.ROUNDED, title_justify="left", caption=caption)
+    table.add_column("", style="bold")
+    for name in labels:
+        table.add_column(name, justify="right", overflow="fold")
+    for name, row in zip(labels, matrix, strict=True):
+        table.add_row(name, *(fmt(v, digits) for v in row))
+    return table
