@@ -677,18 +677,21 @@ class _Compiler:
         if isinstance(error, MemoryError):
             return AdcliLimitError(f"{what} needs more memory than there is", span)
         text = str(error)
+        if text.startswith(what.rstrip("()") + "("):
+            what = ""  # the engine's message already names the operation
+        else:
+            what = what + ": "
         shapes = [tuple(v.shape) for v in args if isinstance(v, Tensor)]
         if "broadcast" in text or "shape" in text or "mismatch" in text or "dimension" in text:
             if len(shapes) >= 2:
                 listed = " and ".join(str(s) for s in shapes)
-                return AdcliShapeError(f"{what}: shapes {listed} do not fit together", span)
-            return AdcliShapeError(f"{what}: {text}", span)
+                return AdcliShapeError(f"{what}shapes {listed} do not fit together", span)
+            return AdcliShapeError(f"{what}{text}", span)
         if isinstance(error, IndexError):
-            return AdcliValueError(f"{what}: {text.replace('out of bounds', 'out of range')}",
-                                   span)
+            return AdcliValueError(f"{what}{text.replace('out of bounds', 'out of range')}", span)
         if isinstance(error, TypeError):
-            return AdcliTypeError(f"{what}: {text}", span)
-        return AdcliValueError(f"{what}: {text}", span)
+            return AdcliTypeError(f"{what}{text}", span)
+        return AdcliValueError(f"{what}{text}", span)
 
     def check_broadcast(self, a: Any, b: Any, span: Span) -> None:
         """Refuse a broadcast whose result would pass the element limit, before numpy tries."""
@@ -1403,8 +1406,7 @@ def run_program(
             watch=watch_set, check=bool(check_finite), tape=tape,
         )
         warning = st.warning
-        value = _to_tensor(_float_tensor(value)) if not isinstance(value, UserFunction) \
-            else value
+        value = _to_tensor(value) if not isinstance(value, UserFunction) else value
         if isinstance(value, UserFunction):
             raise AdcliTypeError(f"the program's value is {_describe(value)}", program.span)
         if warning is None and check_finite is None and not _is_finite(value):
@@ -1419,7 +1421,7 @@ def run_program(
     except AdcliError as error:
         raise error.with_source(source) from None
     variables = {
-        k: _to_tensor(_float_tensor(v)) for k, v in st.globals.items()
+        k: _to_tensor(v) for k, v in st.globals.items()
         if not isinstance(v, UserFunction) and v is not None
     }
     if value_name is not None:
