@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor
-from adcli.errors import AdcliError, AdcliUsageError
+from adcli.errors import AdcliError, AdcliNameError, AdcliUsageError
 
 UNCONNECTED = ("none", "zero")
 
@@ -107,8 +108,30 @@ def _run(program: str | Program, inputs: Mapping[str, Any], let: Mapping[str, An
     from adcli.lang import run
 
     parsed = _program(program)
-    return run(parsed.tree, inputs=inputs, constants=dict(let or {}), of=of, limits=limits,
-               watch=tuple(watch), source=parsed.source)
+    try:
+        return run(parsed.tree, inputs=inputs, constants=dict(let or {}), of=of, limits=limits,
+                   watch=tuple(watch), source=parsed.source)
+    except AdcliNameError as error:
+        missing = re.match(r"unknown name '([^']+)'", error.message)
+        if missing is None:
+            raise
+        raise MissingInputError(missing.group(1), error) from None
+
+
+class MissingInputError(AdcliUsageError):
+    """The program reads a name that is neither assigned, a builtin, an input nor a
+    constant: the caller forgot to give it (a usage error, not an evaluation error)."""
+
+    def __init__(self, name: str, error: AdcliError) -> None:
+        close = error.message.partition(";")[2].strip()
+        super().__init__(
+            f"missing input '{name}': the program reads it, but it has no value"
+            + (f" ({close})" if close else ""),
+            error.span, error.source,
+            hint=f"give it with --at {name}=VALUE (an input to differentiate) "
+                 f"or --let {name}=VALUE (a constant)")
+        self.name = name
+        self.original = error
 
 
 def combinations(names: Sequence[str], order: int) -> list[tuple[str, ...]]:
@@ -549,10 +572,13 @@ def concat_batches(batches: Sequence[Batch]) -> Batch:
 
 def parse_value(text: str, let: Mapping[str, Any] | None = None) -> np.ndarray:
     """The value of an adcli expression such as `pi/4`, `[1, 2]` or `ones(2, 2)`."""
-    return evaluate(text, let=let).value
+    try:
+        return evaluate(text, let=let).value
+    except MissingInputError as error:
+        raise error.original from None
 
 
 __all__ = [
-    "CheckRow", "Derivative", "Result", "TapeRow", "AdcliError", "check", "combinations",
-    "differentiate", "evaluate", "hessian", "jacobian", "parse_value", "tape_rows",
+    "CheckRow", "Derivative", "MissingInputError", "Result", "TapeRow", "AdcliError", "check",
+    "combinations", "differentiate", "evaluate", "hessian", "jacobian", "parse_value", "tape_rows",
 ]

@@ -117,10 +117,19 @@ class PointSource:
             yield self._with_fixed(chunk, table.shape[0])
 
 
-def read_program(program: str | None, file: IO[str] | None) -> str:
+def _is_stdin(stream: IO[str] | None) -> bool:
+    return stream is not None and getattr(stream, "name", None) in ("<stdin>", "-")
+
+
+def read_program(program: str | None, file: IO[str] | None,
+                 points: IO[str] | None = None) -> str:
     """The program text from the argument, `-f FILE`, or standard input for `-`."""
     if file is not None and program is not None:
         raise InputError("give the program either as an argument or with -f FILE, not both")
+    if _is_stdin(points) and (program == "-" or _is_stdin(file)):
+        raise InputError("standard input can hold the program or the points, not both: "
+                         "give the program as an argument or with -f FILE, e.g. "
+                         'adcli grad "sin(x)" --points -')
     if file is not None:
         return file.read()
     if program is None:

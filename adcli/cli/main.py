@@ -250,7 +250,7 @@ def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     """
     from adcli.cli import inputs
 
-    text = inputs.read_program(program, file)
+    text = inputs.read_program(program, file, points)
     source, batches = _run_points(text, ats, points, lets, of, None, 0, "none")
     _emit(source, batches, text, fmt, digits, quiet, partial=False)
 
@@ -282,7 +282,7 @@ def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     """
     from adcli.cli import inputs
 
-    text = inputs.read_program(program, file)
+    text = inputs.read_program(program, file, points)
     source, batches = _run_points(text, ats, points, lets, of, wrt, order, unconnected)
     names = inputs.parse_wrt(wrt) or source.order
     _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1)
@@ -310,7 +310,7 @@ def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str,
     """
     from adcli.cli import inputs
 
-    text = inputs.read_program(program, file)
+    text = inputs.read_program(program, file, points)
     source, batches = _run_points(text, ats, points, lets, of, wrt, 1, unconnected)
     names = inputs.parse_wrt(wrt) or source.order
     _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1)
@@ -337,7 +337,7 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
     from adcli import api
     from adcli.cli import inputs, render
 
-    text = inputs.read_program(program, file)
+    text = inputs.read_program(program, file, points)
     constants = inputs.parse_constants(lets)
     source = inputs.parse_points(ats, points, constants, allow_ranges=False)
     if points is not None:

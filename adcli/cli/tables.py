@@ -80,6 +80,22 @@ def cell(value: Any, digits: int) -> Any:
     return outer
 
 
+def _fit(table: Table) -> Table:
+    """Make the table at least as wide as its title and caption: rich wraps both to
+    the table's width, which would break a short table's caption mid-phrase. The
+    console still narrows it to the terminal."""
+    from rich.cells import cell_len
+
+    # Titles hold program text such as `[x*y, x + y]`: plain text, never rich markup.
+    if isinstance(table.title, str):
+        table.title = Text(table.title, style="table.title")
+    if isinstance(table.caption, str):
+        table.caption = Text(table.caption, style="table.caption")
+    texts = [t.plain for t in (table.title, table.caption) if t]
+    table.min_width = max((cell_len(t) for t in texts), default=0) or None
+    return table
+
+
 def _shape_note(value: Any) -> str:
     shape = np.shape(value) if value is not None else ()
     return "" if shape == () else f"shape {shape}"
@@ -106,7 +122,7 @@ def results_table(batch: Batch, title: str, digits: int, partial: bool,
             table.add_row(*row)
         at = ", ".join(f"{k} = {_inline(v, digits)}" for k, v in result.inputs.items())
         table.caption = (f"at {at}; " if at else "") + f"engine: {batch.engine}"
-        return table
+        return _fit(table)
     table = Table(title=title, box=box.ROUNDED, title_justify="left",
                   caption=f"{len(batch)} points; engine: {batch.engine}")
     for name in batch.inputs:
@@ -119,7 +135,7 @@ def results_table(batch: Batch, title: str, digits: int, partial: bool,
         table.add_row(*(cell(v, digits) for v in result.inputs.values()),
                       cell(result.value, digits),
                       *(cell(d.value, digits) for d in result.derivatives))
-    return table
+    return _fit(table)
 
 
 def _inline(value: Any, digits: int) -> str:
@@ -144,7 +160,7 @@ def tape_table(rows: Sequence[TapeRow], title: str, digits: int) -> Table:
                       cell(row.value, digits),
                       cell(row.adjoint, digits) if row.adjoint is not None else Text("-"),
                       row.name or "")
-    return table
+    return _fit(table)
 
 
 def check_table(rows: Sequence[CheckRow], title: str, digits: int, tolerance: float) -> Table:
@@ -161,7 +177,7 @@ def check_table(rows: Sequence[CheckRow], title: str, digits: int, tolerance: fl
         mark = Text("yes" if row.ok else "NO", style="green" if row.ok else "bold red")
         table.add_row(label(row.wrt, unicode, partial), cell(row.automatic, digits),
                       cell(row.numeric, digits), f"{row.relative_error:.2e}", mark)
-    return table
+    return _fit(table)
 
 
 def matrix_table(matrix: np.ndarray, labels: Sequence[str], title: str, digits: int,
@@ -172,4 +188,4 @@ def matrix_table(matrix: np.ndarray, labels: Sequence[str], title: str, digits: 
         table.add_column(name, justify="right", overflow="fold")
     for name, row in zip(labels, matrix, strict=True):
         table.add_row(name, *(fmt(v, digits) for v in row))
-    return table
+    return _fit(table)
