@@ -29,10 +29,21 @@ Program = ast.Program
 
 def parse(source: str, limits: Limits | None = None) -> ast.Program:
     """Parse program text into its AST; raise AdcliSyntaxError or AdcliLimitError."""
-    from adcli.lang.parser import parse as _parse  # lark is imported on first parse only
+    from adcli.lang import ast_cache
 
     limits = limits or Limits()
-    return _parse(source, max_chars=limits.max_source_chars, max_nesting=limits.max_nesting)
+    # Text the parser would refuse for its size never reaches the cache.
+    if isinstance(source, str) and len(source) <= limits.max_source_chars:
+        directory, grammar = ast_cache.cache_dir(), ast_cache.grammar_path()
+        program = ast_cache.load(directory, grammar, source, limits.max_nesting)
+        if program is not None:
+            return program
+    from adcli.lang.parser import parse as _parse  # lark is imported on a cache miss only
+
+    program = _parse(source, max_chars=limits.max_source_chars, max_nesting=limits.max_nesting)
+    if isinstance(source, str):
+        ast_cache.store(directory, grammar, source, limits.max_nesting, program)
+    return program
 
 
 def run(

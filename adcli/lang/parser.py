@@ -22,10 +22,8 @@ Imports: lark, adcli.errors, adcli.lang.ast.
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 import threading
-from pathlib import Path
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -33,41 +31,18 @@ from lark.lark import PostLex
 
 from adcli.errors import AdcliError, AdcliLimitError, AdcliSyntaxError, Span
 from adcli.lang import ast
+from adcli.lang.ast_cache import GRAMMAR_CANDIDATES, cache_dir, grammar_path
+
+__all__ = ["GRAMMAR_CANDIDATES", "cache_dir", "get_parser", "grammar_path", "parse"]
 
 DEFAULT_MAX_SOURCE_CHARS = 1_000_000
 DEFAULT_MAX_NESTING = 100
-
-_HERE = Path(__file__).resolve().parent
-GRAMMAR_CANDIDATES = (
-    _HERE.parent / "grammars" / "adcli.lark",  # installed wheel (force-include)
-    _HERE.parent.parent / "grammars" / "adcli.lark",  # editable install / checkout
-)
 
 _TAB_LEN = 8
 _OPEN = {"LPAR": ")", "LSQB": "]"}
 _CLOSE = {"RPAR": "(", "RSQB": "["}
 
 # ---- grammar and parser construction ---------------------------------------------
-
-
-def grammar_path() -> Path:
-    """The grammar file this process uses: the packaged copy, else the checkout's."""
-    for candidate in GRAMMAR_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(
-        "adcli's grammar is missing: looked for "
-        + " and ".join(str(c) for c in GRAMMAR_CANDIDATES)
-    )
-
-
-def cache_dir() -> Path | None:
-    """Where the analysed parser is cached, or None if caching is switched off."""
-    explicit = os.environ.get("ADCLI_CACHE_DIR")
-    if explicit is not None:
-        return Path(explicit) if explicit else None  # ADCLI_CACHE_DIR="" switches it off
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "adcli"
 
 
 def _cache_file(grammar: str) -> str | bool:
