@@ -77,7 +77,7 @@ class CheckRow:
 def _as_array(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
         value = value._value
-    return np.asarray(value, dtype=np.float64) if np.result_type(value).kind in "iub" \
+    return np.asarray(value, dtype=np.float64) if np.result_type(value).kind in "iu" \
         else np.asarray(value)
 
 

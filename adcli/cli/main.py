@@ -350,8 +350,7 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
     if fmt == "table":
         from adcli.cli import tables
 
-        at = ", ".join(f"{k} = {tables.fmt(v, digits) if v.ndim == 0 else v.tolist()}"
-                       for k, v in result.inputs.items())
+        at = ", ".join(f"{k} = {tables._inline(v, digits)}" for k, v in result.inputs.items())
         tables.console().print(tables.matrix_table(
             matrix, names_text, _title(text), digits,
             f"Hessian at {at}; value {tables.fmt(result.value, digits)}"))
@@ -366,8 +365,11 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
 def _write_structured(obj: Any, rows: list[list[str]], fmt: str, plain_rows: Any) -> None:
     import json
 
-    if fmt in ("json", "jsonl"):
-        sys.stdout.write(json.dumps(obj, indent=2 if fmt == "json" else None) + "\n")
+    if fmt == "json":
+        sys.stdout.write(json.dumps(obj, indent=2) + "\n")
+    elif fmt == "jsonl":
+        items = obj if isinstance(obj, list) else [obj]
+        sys.stdout.write("".join(json.dumps(item) + "\n" for item in items))
     elif fmt in ("csv", "tsv"):
         delimiter = "," if fmt == "csv" else "\t"
         sys.stdout.write("".join(delimiter.join(row) + "\n" for row in rows))
