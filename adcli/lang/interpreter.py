@@ -94,15 +94,18 @@ _NO_VALUE = object()
 class UserFunction:
     """A function defined with `def` in the program."""
 
-    __slots__ = ("name", "params", "defaults", "body", "span")
+    __slots__ = ("name", "params", "defaults", "body", "span", "source")
 
     def __init__(self, name: str, params: tuple[str, ...], defaults: tuple[Any, ...],
-                 body: Callable[[dict], Any], span: Span) -> None:
+                 body: Callable[[dict], Any], span: Span, source: str | None = None) -> None:
         self.name = name
         self.params = params
         self.defaults = defaults  # values for the trailing params that have defaults
         self.body = body
         self.span = span
+        # The text that defined the function: its body's spans point into it, and in a
+        # session (adcli.lang.session) that is an earlier input than the one running.
+        self.source = source
 
     def __repr__(self) -> str:
         return f"<function {self.name}({', '.join(self.params)})>"
@@ -236,6 +239,32 @@ class _State:
         self.last_expr: Any = _NO_VALUE
         self.returned: Any = _NO_VALUE
         self.warning: str | None = None
+        # Session hook (adcli.lang.session): every top-level variable is watched, so that
+        # a later input can differentiate with respect to any earlier variable.
+        self.watch_globals = False
+
+    def begin(self, source: str | None, watch: frozenset[str], check: bool) -> None:
+        """Session hook: start the next run on this state. Its globals, tape and the
+        closures compiled by earlier runs (functions) carry over; the per-run counters
+        start afresh, and the watched names only grow, because functions compiled
+        earlier test them as they run."""
+        self.source = source
+        self.watch = self.watch | watch
+        self.check = check
+        self.steps = 0
+        self.depth = 0
+        self.last_assigned = None
+        self.last_expr = _NO_VALUE
+        self.returned = _NO_VALUE
+        self.warning = None
+
+    def watch_global(self, value: Any) -> Any:
+        """A session's top-level value as a watched Tensor when it is a float number or
+        tensor (truth values and functions stay as they are: no derivative there)."""
+        if type(value) is float or (isinstance(value, Tensor) and value.dtype == np.float64):
+            value = _to_tensor(value)
+            self.tape.watch(value)
+        return value
 
     def step(self, span: Span) -> None:
         self.steps += 1
@@ -348,6 +377,8 @@ class _Compiler:
         self.global_names = frozenset(_assigned_names(program.body))
         self.function_names = frozenset(
             n.name for n in _walk(program) if isinstance(n, ast.FunctionDef)
+        ) | frozenset(  # functions an earlier input of a session defined
+            k for k, v in state.globals.items() if isinstance(v, UserFunction)
         )
 
     # -- errors
@@ -403,6 +434,12 @@ class _Compiler:
 
             top = scope.function is None
             return store_watched
+        if scope.function is None and st.watch_globals:
+            def store_session(frame: dict) -> None:
+                frame[name] = st.watch_global(value(frame))
+                st.last_assigned = name
+
+            return store_session
         if scope.function is None:
             def store_top(frame: dict) -> None:
                 frame[name] = value(frame)
@@ -593,7 +630,7 @@ class _Compiler:
 
         def define(frame: dict) -> None:
             values = tuple(d(frame) for d in defaults)
-            st.globals[name] = UserFunction(name, params, values, body, span)
+            st.globals[name] = UserFunction(name, params, values, body, span, st.source)
 
         return define
 
@@ -1065,6 +1102,9 @@ class _Compiler:
             )
         try:
             signal = function.body(local)
+        except AdcliError as error:
+            # The innermost source wins: the text that defined this function.
+            raise error.with_source(function.source) from None
         finally:
             st.depth -= 1
         if isinstance(signal, _Return):
@@ -1333,11 +1373,22 @@ def evaluate(
     watch: frozenset[str],
     check: bool,
     tape: GradientTape | None = None,
+    session: _State | None = None,
 ) -> tuple[Any, str | None, _State, dict[str, Tensor]]:
-    """Run once; return the program's value, its name, the run state and the inputs."""
-    tape = tape if tape is not None else GradientTape(persistent=True)
+    """Run once; return the program's value, its name, the run state and the inputs.
+
+    `session` (a state from `session_state`) runs the program as the next input of an
+    interactive session, on that state's globals and tape; the value is then that of
+    a final expression statement, or None (an assignment or a def has none to show).
+    """
     names = differentiated_names(program) | watch
-    st = _State(limits, tape, source, frozenset(names), check)
+    if session is not None:
+        st = session
+        st.begin(source, frozenset(names), check)
+        tape = st.tape
+    else:
+        tape = tape if tape is not None else GradientTape(persistent=True)
+        st = _State(limits, tape, source, frozenset(names), check)
     input_tensors: dict[str, Tensor] = {}
     for name, value in constants.items():
         _check_identifier(name)
@@ -1365,7 +1416,12 @@ def evaluate(
                 if name in input_tensors:
                     input_tensors[name] = st.globals[name]
             _execute(program, st)
-            value, value_name = _program_value(program, st, of)
+            if session is not None:
+                final = program.body[-1] if program.body else None
+                shown = isinstance(final, ast.ExprStmt) and st.last_expr is not _NO_VALUE
+                value, value_name = (st.last_expr if shown else None), None
+            else:
+                value, value_name = _program_value(program, st, of)
     except RecursionError:
         raise AdcliLimitError(
             "the program is nested too deeply (expressions or calls)", None,
@@ -1376,6 +1432,15 @@ def evaluate(
     finally:
         sys.setrecursionlimit(old_limit)
     return value, value_name, st, input_tensors
+
+
+def session_state(limits: Limits, tape: GradientTape) -> _State:
+    """A run state that outlives its runs, for adcli.lang.session: pass it to `evaluate`
+    as `session=` once per input. It keeps the globals (variables and functions) and
+    the tape, and watches every top-level float variable as it is assigned."""
+    st = _State(limits, tape, None, frozenset(), False)
+    st.watch_globals = True
+    return st
 
 
 def _check_identifier(name: str) -> None:
