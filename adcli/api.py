@@ -578,7 +578,66 @@ def parse_value(text: str, let: Mapping[str, Any] | None = None) -> np.ndarray:
         raise error.original from None
 
 
+def differentiate_session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
+                          unconnected: str = "none") -> Result:
+    """The REPL's `:grad`: an expression's value and its partials up to `order` with
+    respect to variables of an `adcli.lang.session.Session`, on the session's tape."""
+    if order < 0:
+        raise AdcliUsageError(f"the order must be 0 or more, not {order}")
+    known = session.variables
+    for name in wrt:
+        if name not in known:
+            raise AdcliUsageError(f"the session has no variable '{name}'",
+                                  hint=f"its variables: {', '.join(known) or '(none)'}")
+    outcome = session.evaluate(expression)
+    derivatives = _derive(outcome, list(wrt), order, unconnected, pointwise=False)
+    return Result(inputs={}, value=_as_array(outcome.value), derivatives=tuple(derivatives),
+                  warnings=tuple(outcome.warnings))
+
+
+def session_tape_rows(session: Any) -> list[TapeRow]:
+    """The REPL's `:tape`: the operations the session's last input recorded, as
+    `tape_rows` shows a program's, after one input row per earlier tensor they read;
+    adjoints are gradients of that input's value (else of the variable it assigned)."""
+    step = session.last
+    if step is None:
+        return []
+    tape: GradientTape = session.tape
+    records = tape._records[step.records.start:step.records.stop]
+    made = {out._id for *_, out in records}
+    earlier: dict[int, Tensor] = {}
+    for _prim, args, _params, _out in records:
+        for arg in args:
+            if isinstance(arg, Tensor) and arg._id not in made and arg._id in tape._tracked:
+                earlier.setdefault(arg._id, arg)
+    everything = list(earlier.values()) + [out for *_, out in records]
+    value = step.result
+    adjoints: list[Any] = [None] * len(everything)
+    if isinstance(value, Tensor) and everything and value.dtype.kind == "f":
+        with np.errstate(all="ignore"):
+            adjoints = tape.gradient(value, everything)
+    names: dict[int, str] = {}
+    for name, v in session.variables.items():
+        if isinstance(v, Tensor):
+            names[v._id] = name  # the latest name wins, as the session sees it now
+    row_of: dict[int, int] = {}
+    rows: list[TapeRow] = []
+    for index, t in enumerate(everything):
+        row_of[t._id] = index
+        adjoint = None if adjoints[index] is None else _as_array(adjoints[index])
+        if index < len(earlier):
+            rows.append(TapeRow(index, "input", (), _as_array(t), adjoint, names.get(t._id)))
+            continue
+        prim, args, params, _out = records[index - len(earlier)]
+        described = tuple(_describe_arg(a, row_of) for a in args)
+        described += tuple(f"{k}={_short(v)}" for k, v in params.items() if v is not None)
+        rows.append(TapeRow(index, prim.name, described, _as_array(t), adjoint,
+                            names.get(t._id)))
+    return rows
+
+
 __all__ = [
     "CheckRow", "Derivative", "MissingInputError", "Result", "TapeRow", "AdcliError", "check",
-    "combinations", "differentiate", "evaluate", "hessian", "jacobian", "parse_value", "tape_rows",
+    "combinations", "differentiate", "differentiate_session", "evaluate", "hessian", "jacobian",
+    "parse_value", "session_tape_rows", "tape_rows",
 ]
