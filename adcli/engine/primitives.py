@@ -9,8 +9,9 @@ series. Static parameters (an axis, an integer exponent) travel in `params`, nev
 as traced inputs.
 
 `bind` runs a primitive and, when a tape is recording, lets each recording tape
-that follows one of the inputs add the call to its records. Imports only the
-tensor module.
+that follows one of the inputs add the call to its records; while a Taylor run is
+active it hands calls with a series argument to the Taylor rules instead. Imports
+only the tensor module.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ PRIMITIVES: dict[str, Primitive] = {}
 # `bind` only pays for tapes that may record.
 RECORDING_TAPES: list[Any] = []
 
+# The Taylor-mode dispatcher (adcli.engine.taylor.dispatch), present only while a Taylor
+# run is active, so that the ordinary path pays one truth test of an empty list.
+TAYLOR_DISPATCH: list[Callable[..., Any]] = []
+
 _EMPTY: dict[str, Any] = {}
 
 
@@ -83,6 +88,10 @@ def defprim(
 def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> Tensor:
     """Run `prim` on `args` (Tensors or plain values) and record it on following tapes."""
     params = params or _EMPTY
+    if TAYLOR_DISPATCH:
+        series = TAYLOR_DISPATCH[-1](prim, args, params)
+        if series is not None:
+            return series
     raw = [a._value if isinstance(a, Tensor) else a for a in args]
     out = Tensor._wrap(prim.impl(*raw, **params))
     if RECORDING_TAPES:
