@@ -90,6 +90,11 @@ class Session:
     def run(self, text: str) -> Step:
         """Run one input on the session; raise AdcliError (or KeyboardInterrupt) with
         the session exactly as it was before the input."""
+        step = self._run(text)
+        self.last = step
+        return step
+
+    def _run(self, text: str) -> Step:
         program = self._parse(text)
         globals_before = dict(self._state.globals)
         start = len(self.tape._records)
@@ -116,10 +121,8 @@ class Session:
         warnings = ()
         if value is not None and not _finite(value):
             warnings = (f"the value is {_nonfinite(value)}",)
-        step = Step(text, value, result, result_name, range(start, len(self.tape._records)),
+        return Step(text, value, result, result_name, range(start, len(self.tape._records)),
                     warnings)
-        self.last = step
-        return step
 
     def evaluate(self, expression: str) -> RunResult:
         """The value of one expression in the session, as a RunResult whose tape is the
@@ -128,7 +131,7 @@ class Session:
         if len(program.body) != 1 or not isinstance(program.body[0], ast.ExprStmt):
             raise AdcliValueError("expected one expression, such as z or f(x) * 2",
                                   program.span, expression)
-        step = self.run(expression)
+        step = self._run(expression)  # not `last`: the tape view stays on the user's input
         value = step.value
         if value is None:
             raise AdcliValueError("the expression has no value", program.span, expression)
