@@ -229,6 +229,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     Settings.debug = debug
     if ctx.invoked_subcommand is None:
+        # Bare `adcli` at a terminal is the REPL; in a script or pipe it stays help.
+        if sys.stdin.isatty():
+            ctx.invoke(repl_command)
         click.echo(ctx.get_help())
 
 
@@ -475,6 +478,34 @@ def check_command(program: str | None, file: IO[str] | None, lets: tuple[str, ..
     if not ok:
         _print_error("check failed: automatic and numeric derivatives disagree")
         sys.exit(1)
+
+
+@cli.command("repl")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "plain"]),
+              default="table", show_default=True,
+              help="How values print (change it in the session with :format).")
+@click.option("--digits", type=click.IntRange(1, 17), default=12, show_default=True,
+              help="Significant digits in tables.")
+@click.option("--max-iterations", type=click.IntRange(1, None), default=None,
+              help="Loop iterations and calls one input may run (default 1,000,000); "
+                   "Ctrl-C stops a long one.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
+def repl_command(fmt: str, digits: int, max_iterations: int | None, quiet: bool) -> None:
+    """An interactive session: variables, functions and the tape persist from line
+    to line, so a later line can differentiate with respect to an earlier variable.
+    Type :help inside for the commands. With standard input from a file or pipe it
+    runs the statements without prompts, prints each value, and exits with 1 if any
+    failed.
+
+    \b
+    Examples:
+      adcli repl --format plain
+      adcli repl --max-iterations 100000000
+    (and in a script: adcli repl < session.ad)
+    """
+    from adcli.cli import repl
+
+    sys.exit(repl.main(fmt, digits, max_iterations, quiet))
 
 
 def main() -> None:
