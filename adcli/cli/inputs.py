@@ -10,7 +10,6 @@ flat for any number of rows. Imports click (for its exception type) and adcli.ap
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import sys
 from collections.abc import Iterator
@@ -35,6 +34,19 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Chunk:
+    """Up to CHUNK_ROWS points: each input's values along axis 0, and for a points file
+    the rows as written (without line ends) with their delimiter."""
+
+    columns: dict[str, np.ndarray]
+    text: list[str] | None = None
+    delimiter: str = ","
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 1
+
+
+@dataclass(frozen=True)
 class PointSource:
     """Fixed inputs, grid axes, or a points file: together, every point to evaluate."""
 
@@ -52,13 +64,13 @@ class PointSource:
             return None
         return int(np.prod([len(v) for _, v in self.axes])) if self.axes else 1
 
-    def chunks(self) -> Iterator[dict[str, np.ndarray]]:
+    def chunks(self) -> Iterator[Chunk]:
         """Chunks of points: each maps every input to an array with the points on axis 0."""
         if self.points_file is not None:
             yield from self._file_chunks()
             return
         if not self.axes:
-            yield {name: value[np.newaxis] for name, value in self.fixed.items()}
+            yield Chunk({name: value[np.newaxis] for name, value in self.fixed.items()})
             return
         names = [name for name, _ in self.axes]
         grids = [values for _, values in self.axes]
@@ -68,7 +80,7 @@ class PointSource:
             coordinates = np.unravel_index(index, [len(g) for g in grids])
             chunk = {name: grid[c] for name, grid, c in zip(names, grids, coordinates,
                                                                   strict=True)}
-            yield self._with_fixed(chunk, len(index))
+            yield Chunk(self._with_fixed(chunk, len(index)))
 
     def _with_fixed(self, chunk: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         merged = {}
@@ -82,7 +94,7 @@ class PointSource:
             merged.setdefault(name, column)
         return merged
 
-    def _file_chunks(self) -> Iterator[dict[str, np.ndarray]]:
+    def _file_chunks(self) -> Iterator[Chunk]:
         stream = self.points_file
         assert stream is not None
         header = stream.readline()
@@ -100,21 +112,40 @@ class PointSource:
             lines = list(itertools.islice(stream, CHUNK_ROWS))
             if not lines:
                 return
-            lines = [line for line in lines if line.strip()]
+            try:
+                table = _read_rows(lines, delimiter, len(names), line_number)
+                aligned = table.shape[0] == len(lines)
+            except InputError:
+                if all(line.strip() for line in lines):
+                    raise
+                aligned = False
+            if not aligned:
+                # Blank lines: drop them, so that rows and their text stay aligned.
+                lines = [line for line in lines if line.strip()]
+                table = _read_rows(lines, delimiter, len(names), line_number)
+            line_number += len(lines)
             if not lines:
                 continue
-            try:
-                table = np.loadtxt(io.StringIO("".join(lines)), delimiter=delimiter,
-                                   dtype=np.float64, ndmin=2, comments=None)
-            except ValueError as error:
-                raise InputError(f"--points: a row after line {line_number} is not "
-                                 f"{len(names)} numbers ({error})") from None
-            if table.shape[1] != len(names):
-                raise InputError(f"--points: rows have {table.shape[1]} columns but the header "
-                                 f"names {len(names)}")
-            line_number += len(lines)
-            chunk = {name: table[:, i] for i, name in enumerate(names)}
-            yield self._with_fixed(chunk, table.shape[0])
+            columns = self._with_fixed({name: table[:, i] for i, name in enumerate(names)},
+                                       table.shape[0])
+            # The file's own text can stand for the input columns when they are exactly
+            # the file's columns, in its order (no --at values mixed in).
+            text = [line.rstrip("\r\n") for line in lines] if list(columns) == names else None
+            yield Chunk(columns, text, delimiter)
+
+
+def _read_rows(lines: list[str], delimiter: str, width: int, line_number: int) -> np.ndarray:
+    if not lines:
+        return np.zeros((0, width))
+    try:
+        table = np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None)
+    except ValueError as error:
+        raise InputError(f"--points: a row after line {line_number} is not "
+                         f"{width} numbers ({error})") from None
+    if table.shape[1] != width:
+        raise InputError(f"--points: rows have {table.shape[1]} columns but the header "
+                         f"names {width}")
+    return table
 
 
 def _is_stdin(stream: IO[str] | None) -> bool:

@@ -141,7 +141,7 @@ def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
     try:
         for chunk in chunks:
             yield chunk
-            done += len(chunk)
+            done += len(chunk[0]) if isinstance(chunk, tuple) else len(chunk)
             if progress is None and time.monotonic() - started > 1.0:
                 from rich.progress import Progress
 
@@ -158,7 +158,7 @@ def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
 def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: tuple[str, ...],
                 of: str | None, wrt: str | None, order: int, unconnected: str,
                 allow_ranges: bool = True) -> tuple[Any, Iterator[Any]]:
-    """Parse inputs and return (point source, an iterator of result batches)."""
+    """Parse inputs and return (point source, an iterator of (chunk, result batch))."""
     from adcli import api
     from adcli.cli import inputs
 
@@ -169,8 +169,8 @@ def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: t
 
     def batches() -> Iterator[Any]:
         for chunk in source.chunks():
-            yield api.differentiate_batch(program, chunk, names, order, constants, of,
-                                          unconnected)
+            yield chunk, api.differentiate_batch(program, chunk.columns, names, order,
+                                                 constants, of, unconnected)
 
     return source, batches()
 
@@ -182,10 +182,13 @@ def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int,
     out = sys.stdout
     warnings: list[str] = []
 
-    def tracked() -> Iterator[Any]:
-        for batch in _with_progress(batches, source.total()):
+    def tracked(with_text: bool = False) -> Iterator[Any]:
+        for chunk, batch in _with_progress(batches, source.total()):
             warnings.extend(batch.warnings)
-            yield batch
+            yield (batch, chunk.text if chunk.delimiter == delimiter else None) \
+                if with_text else batch
+
+    delimiter = "\t" if fmt == "tsv" else ","
 
     if fmt == "table":
         from adcli.cli import tables
@@ -200,7 +203,7 @@ def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int,
     elif fmt == "jsonl":
         render.write_jsonl(tracked(), out)
     elif fmt in ("csv", "tsv"):
-        render.write_delimited(tracked(), out, "," if fmt == "csv" else "\t")
+        render.write_delimited(tracked(with_text=True), out, delimiter)
     else:
         render.write_plain(tracked(), out, single=not source.many)
     _warn(warnings, quiet)

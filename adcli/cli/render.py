@@ -135,19 +135,29 @@ def _format_column(values: np.ndarray | None, n: int) -> list[str]:
     return list(map(repr, np.asarray(values, dtype=np.float64).tolist()))
 
 
-def write_delimited(batches: Iterable[Batch], out: IO[str], delimiter: str) -> None:
-    """CSV or TSV: a header row, then one row per point with every digit of each number."""
+def write_delimited(batches: Iterable[tuple[Batch, list[str] | None]], out: IO[str],
+                    delimiter: str) -> None:
+    """CSV or TSV: a header row, then one row per point with every digit of each number.
+
+    Each batch may come with the text of its input columns as the user wrote them
+    (the rows of a points file with this delimiter); they are copied, not re-printed,
+    which is both exact and the cheapest way through a long stream."""
     header_written = False
-    for batch in batches:
+    for batch, input_text in batches:
         columns = _columns(batch)
         if not header_written:
             out.write(delimiter.join(name for name, _ in columns) + "\n")
             header_written = True
         n = len(batch)
-        texts = [_format_column(values, n) for _, values in columns]
-        if n:
-            # One join over C-level map: the row loop is the hot path of a long stream.
-            out.write("\n".join(map(delimiter.join, zip(*texts, strict=True))) + "\n")
+        if not n:
+            continue
+        if input_text is not None and len(input_text) == n:
+            inputs = sum(int(np.prod(v.shape[1:])) for v in batch.inputs.values())
+            texts = [input_text] + [_format_column(values, n) for _, values in columns[inputs:]]
+        else:
+            texts = [_format_column(values, n) for _, values in columns]
+        # One join over a C-level map: the row loop is the hot path of a long stream.
+        out.write("\n".join(map(delimiter.join, zip(*texts, strict=True))) + "\n")
 
 
 def _plain_line(values: Any) -> str:

@@ -77,7 +77,8 @@ def test_points_from_a_tsv_file(adcli, tmp_path):
 
 def test_points_from_stdin_as_csv(adcli):
     run = adcli("grad", "exp(x)", "--points", "-", "--format", "csv", input="x\n0\n1\n")
-    assert run.stdout == "x,f,df/dx\n0.0,1.0,1.0\n1.0,2.718281828459045,2.718281828459045\n"
+    # The input column is the file's text, copied as written.
+    assert run.stdout == "x,f,df/dx\n0,1.0,1.0\n1,2.718281828459045,2.718281828459045\n"
 
 
 def test_points_skip_blank_lines_and_fixed_inputs_come_first(adcli):
@@ -92,8 +93,8 @@ def test_points_stream_in_chunks_with_one_header(adcli, monkeypatch):
     monkeypatch.setattr(inputs, "CHUNK_ROWS", 2)
     rows = "".join(f"{i}\n" for i in range(5))
     run = adcli("grad", "x*x", "--points", "-", "--format", "csv", input="x\n" + rows)
-    assert run.stdout == ("x,f,df/dx\n0.0,0.0,0.0\n1.0,1.0,2.0\n2.0,4.0,4.0\n"
-                          "3.0,9.0,6.0\n4.0,16.0,8.0\n")
+    assert run.stdout == ("x,f,df/dx\n0,0.0,0.0\n1,1.0,2.0\n2,4.0,4.0\n"
+                          "3,9.0,6.0\n4,16.0,8.0\n")
 
 
 def test_let_gives_a_constant_that_is_not_differentiated(adcli):
@@ -238,3 +239,22 @@ def test_program_from_stdin(adcli):
 def test_order_zero_gives_the_value_only(adcli):
     assert adcli("grad", "x*x", "--at", "x=3", "--order", "0", "--format", "plain").stdout \
         == "9.0\n"
+
+
+def test_points_text_is_reprinted_when_the_delimiters_differ(adcli):
+    # A TSV points file written as CSV: the file's text cannot be copied, so the
+    # parsed numbers are printed with every digit.
+    run = adcli("grad", "x*y", "--points", "-", "--format", "csv", input="x\ty\n1\t2\n")
+    assert run.stdout == "x,y,f,df/dx,df/dy\n1.0,2.0,2.0,2.0,1.0\n"
+
+
+def test_points_with_blank_lines_keep_rows_and_text_aligned(adcli):
+    run = adcli("grad", "x*x", "--points", "-", "--format", "csv",
+                input="x\n1\n\n  \n3\n")
+    assert run.stdout == "x,f,df/dx\n1,1.0,2.0\n3,9.0,6.0\n"
+
+
+def test_points_with_fixed_inputs_print_every_input_column(adcli):
+    run = adcli("grad", "x*y", "--at", "y=2", "--wrt", "x", "--points", "-", "--format",
+                "csv", input="x\n1.50\n")
+    assert run.stdout == "y,x,f,df/dx\n2.0,1.5,3.0,2.0\n"
