@@ -160,18 +160,33 @@ def differentiate(
     of: str | None = None,
     unconnected: str = "none",
     limits: Any = None,
+    engine: str = "auto",
+    precision: int | None = None,
+    direction: Mapping[str, Any] | None = None,
 ) -> Result:
-    """The value and every distinct partial derivative up to `order`, by nested tape passes.
+    """The value and every distinct partial derivative up to `order`.
 
     `wrt` names inputs or intermediate variables (default: every input, in order).
     A derivative is None only when the value does not depend on one of its
     variables at all (then `reason` says why), unless `unconnected="zero"`.
+    `engine`: "tape" (nested tape passes), "taylor" (Taylor mode: one scalar input, or
+    derivatives along `direction`, a mapping input -> direction), or "auto": the tape
+    for orders 1 and 2, Taylor mode above where it applies; `Result.engine` says which
+    ran. `precision` (decimal digits, Taylor mode with mpmath) gives Decimal values;
+    then `at` values may be expression texts such as "pi/4", taken at that precision.
     """
 
     if unconnected not in UNCONNECTED:
         raise AdcliUsageError(f"unconnected must be 'none' or 'zero', not {unconnected!r}")
     if order < 0:
         raise AdcliUsageError(f"the order must be 0 or more, not {order}")
+    if engine != "tape" or precision is not None or direction:
+        parsed = _program(program)
+        names = list(wrt) if wrt else list(at)
+        if choose_engine(parsed, engine, order, precision, direction, names, at) == "taylor":
+            return _taylor_result(parsed, at, names, order, let, of, limits, precision,
+                                  direction)
+        program = parsed
     inputs = {k: _as_array(v) for k, v in at.items()}
     names = list(wrt) if wrt else list(inputs)
     outcome = _run(program, inputs, let, of, limits, names)
@@ -491,15 +506,28 @@ def differentiate_batch(
     of: str | None = None,
     unconnected: str = "none",
     limits: Any = None,
+    engine: str = "auto",
+    precision: int | None = None,
+    direction: Mapping[str, Any] | None = None,
+    exact: Mapping[str, str] | None = None,
 ) -> Batch:
     """`differentiate` at many points (each input's points along axis 0).
 
     Scalar inputs are run once as vectors when the program is elementwise: the
     value and every derivative come out with one entry per point, and the first
     and last points are checked against single-point runs. Anything else (control
-    flow on the inputs, reductions, tensor inputs) runs point by point."""
+    flow on the inputs, reductions, tensor inputs) runs point by point. `engine`,
+    `precision` and `direction` as in `differentiate`; `exact` maps inputs that are
+    the same at every point to their text, evaluated at `precision` digits."""
     program = _program(program)
     n = len(next(iter(columns.values()))) if columns else 1
+    if engine != "tape" or precision is not None or direction:
+        names = list(wrt) if wrt else list(columns)
+        first = {k: v[0] for k, v in columns.items()} if n else {}
+        if choose_engine(program, engine, order, precision, direction, names, first) \
+                == "taylor":
+            return _taylor_batch(program, columns, names, order, let, of, limits, precision,
+                                 direction, exact or {})
     if n > 1 and all(np.ndim(v) == 1 for v in columns.values()):
         batch = _vectorized(program, columns, wrt, order, let, of, unconnected, limits)
         if batch is not None:
@@ -636,8 +664,179 @@ def session_tape_rows(session: Any) -> list[TapeRow]:
     return rows
 
 
+# ---- Taylor mode: derivatives of any order (the work is in adcli.taylor_mode) ----------
+
+ENGINES = ("auto", "tape", "taylor")
+DIRECTION_LABEL = "v"  # directional derivatives are labelled d2f/dv2, ...
+
+
+@dataclass(frozen=True)
+class TaylorResult:
+    """A program's Taylor polynomial at a point along a direction.
+
+    coefficients[k] = f^(k)(a)[v, ..., v] / k! and derivatives[k] = f^(k)(a)[v, ..., v]
+    (k = 0..order, each of the value's shape): float64 arrays, or object arrays of
+    decimal.Decimal with `precision` significant digits."""
+
+    inputs: dict[str, np.ndarray]
+    direction: dict[str, np.ndarray]
+    order: int
+    coefficients: np.ndarray
+    derivatives: np.ndarray
+    precision: int | None = None
+    warnings: tuple[str, ...] = ()
+    engine: str = "taylor"
+
+
+def choose_engine(program: Program, engine: str, order: int, precision: int | None,
+                  direction: Mapping[str, Any] | None, names: Sequence[str],
+                  inputs: Mapping[str, Any]) -> str:
+    """"tape" or "taylor" for this job (see `differentiate`), or a usage error saying why
+    the engine asked for cannot run it."""
+    from adcli import taylor_mode
+
+    if engine not in ENGINES:
+        raise AdcliUsageError(f"the engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    reason = None
+    if taylor_mode.uses_tape_functions(program.tree):
+        reason = "the program calls grad, jacobian or hessian, which need the tape engine"
+    elif direction:
+        unknown = [name for name in direction if name not in inputs]
+        if unknown:
+            reason = f"--dir names '{unknown[0]}', which is not an --at input"
+    elif order > 0 and (len(names) != 1 or names[0] not in inputs
+                        or np.ndim(_as_input(inputs[names[0]])) != 0):
+        reason = ("Taylor mode gives the derivatives of one scalar input, or derivatives "
+                  "along a direction (--dir); mixed partials of several inputs and tensor "
+                  "derivatives use the tape engine")
+    if engine == "tape":
+        if precision is not None or direction:
+            raise AdcliUsageError("--precision and --dir need Taylor mode: use --engine "
+                                  "taylor or auto")
+        return "tape"
+    if engine == "taylor" or precision is not None or direction:
+        if reason:
+            raise AdcliUsageError(reason)
+        return "taylor"
+    return "tape" if order <= 2 or reason else "taylor"
+
+
+def _as_input(value: Any) -> Any:
+    return value if isinstance(value, str) else _as_array(value)
+
+
+def taylor(program: Any, at: Mapping[str, Any], order: int,
+           direction: Mapping[str, Any] | None = None, precision: int | None = None,
+           let: Mapping[str, Any] | None = None, of: str | None = None,
+           limits: Any = None) -> TaylorResult:
+    """The Taylor coefficients f^(k)(a)/k! and derivatives f^(k)(a), k = 0..order, of a
+    program at the point `at` along `direction` (default: 1 for a single scalar input).
+
+    With `precision`, mpmath computes with that many significant digits (verified by
+    a second run with more), `at` values may be texts ("pi/4"), and numbers in the
+    program are exact decimals. Above order 20, float64 results are checked against
+    mpmath and replaced, with a warning, where float64 lost digits."""
+    from adcli import taylor_mode
+
+    if order < 0:
+        raise AdcliUsageError(f"the order must be 0 or more, not {order}")
+    parsed = _program(program)
+    if taylor_mode.uses_tape_functions(parsed.tree):
+        raise AdcliUsageError("the program calls grad, jacobian or hessian, which need the "
+                              "tape engine: use adcli grad --engine tape")
+    inputs = {k: _as_input(v) for k, v in at.items()}
+    directions = _directions(inputs, direction, order)
+    try:
+        out = taylor_mode.series(parsed.tree, parsed.source, inputs, directions, order,
+                                 precision, let, of, limits)
+    except AdcliError as error:
+        raise error.with_source(parsed.source) from None
+    return TaylorResult(inputs=out.inputs, direction=directions, order=order,
+                        coefficients=out.coefficients, derivatives=out.derivatives,
+                        precision=precision, warnings=out.warnings)
+
+
+def _directions(inputs: Mapping[str, Any], direction: Mapping[str, Any] | None,
+                order: int) -> dict[str, np.ndarray]:
+    if direction:
+        for name in direction:
+            if name not in inputs:
+                raise AdcliUsageError(f"--dir names '{name}', which is not an --at input")
+        return {name: _as_array(v) for name, v in direction.items()}
+    if order == 0 or not inputs:
+        return {}
+    if len(inputs) == 1:
+        name = next(iter(inputs))
+        return {name: np.ones(np.shape(_point_shape(inputs[name])))}
+    raise AdcliUsageError("with several inputs, give the direction of the derivatives with "
+                          "--dir, e.g. --dir x=1 --dir y=0")
+
+
+def _point_shape(value: Any) -> Any:
+    return np.zeros(()) if isinstance(value, str) else value
+
+
+def _taylor_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str], order: int,
+                   let: Any, of: Any, limits: Any, precision: int | None,
+                   direction: Mapping[str, Any] | None) -> Result:
+    from adcli import taylor_mode
+
+    inputs = {k: _as_input(v) for k, v in at.items()}
+    directions = _directions(inputs, direction, order) if direction or order else {}
+    label = (DIRECTION_LABEL,) if direction else tuple(names[:1])
+    try:
+        out = taylor_mode.series(parsed.tree, parsed.source, inputs, directions, order,
+                                 precision, let, of, limits)
+    except AdcliError as error:
+        raise error.with_source(parsed.source) from None
+    derivatives = tuple(Derivative(label * k, k, _cell(out.derivatives[k]))
+                        for k in range(1, order + 1))
+    warnings = list(out.warnings)
+    if precision is None:
+        warnings += [f"{_label(d.wrt)} is not finite ({_nonfinite_word(d.value)})"
+                     for d in derivatives if not np.all(np.isfinite(d.value))]
+    return Result(inputs=dict(out.inputs), value=_cell(out.coefficients[0]),
+                  derivatives=derivatives, warnings=tuple(warnings), engine="taylor")
+
+
+def _cell(value: Any) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        return value
+    return np.asarray(value, dtype=object if not isinstance(value, (float, np.floating))
+                      else np.float64)
+
+
+def _taylor_batch(program: Program, columns: Mapping[str, np.ndarray], names: Sequence[str],
+                  order: int, let: Any, of: Any, limits: Any, precision: int | None,
+                  direction: Mapping[str, Any] | None, exact: Mapping[str, str]) -> Batch:
+    n = len(next(iter(columns.values()))) if columns else 1
+    if n > 1 and precision is None and all(np.ndim(v) == 1 for v in columns.values()):
+        # Elementwise programs: every point at once, one series per point; checked at
+        # the ends against single-point runs, as the tape path does.
+        try:
+            whole = _taylor_result(program, {k: np.ascontiguousarray(v, dtype=np.float64)
+                                             for k, v in columns.items()},
+                                   names, order, let, of, limits, None, direction)
+        except AdcliError:
+            whole = None
+        if whole is not None and np.shape(whole.value) == (n,):
+            ends = [_taylor_result(program, {k: v[i] for k, v in columns.items()}, names,
+                                   order, let, of, limits, None, direction) for i in (0, n - 1)]
+            if all(_same(whole.value[i], end.value) and all(
+                    _same(d.value[i], e.value) for d, e in zip(whole.derivatives,
+                                                                end.derivatives, strict=True))
+                   for i, end in zip((0, n - 1), ends, strict=True)):
+                return Batch(inputs={k: np.asarray(v) for k, v in columns.items()},
+                             value=whole.value, derivatives=whole.derivatives,
+                             warnings=whole.warnings, engine="taylor")
+    results = [_taylor_result(program, {k: exact.get(k, v[i]) for k, v in columns.items()},
+                              names, order, let, of, limits, precision, direction)
+               for i in range(n)]
+    return Batch.of(results)
+
+
 __all__ = [
     "CheckRow", "Derivative", "MissingInputError", "Result", "TapeRow", "AdcliError", "check",
     "combinations", "differentiate", "differentiate_session", "evaluate", "hessian", "jacobian",
-    "parse_value", "session_tape_rows", "tape_rows",
+    "parse_value", "session_tape_rows", "tape_rows", "taylor", "TaylorResult", "choose_engine",
 ]

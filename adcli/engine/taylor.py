@@ -440,12 +440,21 @@ def _mul(x: np.ndarray, y: np.ndarray, length: int | None = None) -> np.ndarray:
     """The Cauchy product, truncated to `length` coefficients."""
     x, y = _align(x, y)
     n = _length(x, y) if length is None else length
+    # The array on the left: mpf * ndarray would go through mpmath's slow conversion.
     if x.shape[0] == 1:
-        return x[0] * y[:n]
+        return y[:n] * x[0]
     if y.shape[0] == 1:
         return x[:n] * y[0]
     x, y = x[:n], y[:n]
     shape = np.broadcast_shapes(x.shape[1:], y.shape[1:])
+    if _backend().mp:
+        # mpmath.fdot per coefficient is ~3x faster than object-array products.
+        xf = _pad(np.broadcast_to(x, (x.shape[0],) + shape), n).reshape(n, -1)
+        yf = _pad(np.broadcast_to(y, (y.shape[0],) + shape), n).reshape(n, -1)
+        u = _empty(n, xf.shape[1])
+        for k in range(n):
+            u[k] = _backend().sumprod(xf[: k + 1], yf[k::-1])
+        return u.reshape((n,) + shape)
     out = _backend().zeros((n,) + shape) if _backend().mp else np.zeros((n,) + shape,
                                                                        np.result_type(x, y))
     ny = y.shape[0]
@@ -453,7 +462,7 @@ def _mul(x: np.ndarray, y: np.ndarray, length: int | None = None) -> np.ndarray:
         m = min(n - j, ny)
         if m <= 0:
             break
-        out[j:j + m] = out[j:j + m] + x[j] * y[:m]
+        out[j:j + m] = out[j:j + m] + y[:m] * x[j]
     return out
 
 
@@ -660,7 +669,7 @@ def _unary_rules() -> dict[str, Callable[..., np.ndarray]]:
     def tanh(x: np.ndarray) -> np.ndarray:
         one = _c(1.0)
         return _recur(_primal("tanh", x[0]), x,
-                      lambda u, v, m: (one if m == 0 else 0) - _self_sq(u, m))
+                      lambda u, v, m: -_self_sq(u, m) + (one if m == 0 else 0))
 
     def sigmoid(x: np.ndarray) -> np.ndarray:
         return _recur(_primal("sigmoid", x[0]), x, lambda u, v, m: u[m] - _self_sq(u, m))
