@@ -1,0 +1,180 @@
+"""Curves for `adcli plot`: f, f', f'', ... of a program over one variable, ready to draw.
+
+One responsibility: sample the variable, evaluate the program and its derivatives in
+one vectorized pass through adcli.api (the tape for order 1, Taylor mode above where
+it applies), then prepare the curves so that any plotting library draws them
+honestly: non-finite values and jumps across a pole break a curve (NaN gaps) instead
+of drawing vertical lines, and the y-range is robust, ignoring the spikes next to a
+pole. Imports numpy and adcli.api (and the errors); never a plotting library, so the
+terminal and image renderers in adcli.cli only draw what this module prepared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from adcli import api
+from adcli.errors import AdcliError, AdcliUsageError
+
+# The middle of the finite values sets the scale; the range may grow past it by
+# REACH spans, so that steep but finite curves (x^10, exp(x)) keep their extremes
+# while the 1/d spikes next to a pole, many spans away, are cut off.
+LOW_PERCENTILE, HIGH_PERCENTILE, REACH = 5.0, 95.0, 2.0
+MARGIN = 0.05  # of the span on each side, so that extremes do not touch the frame
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One curve: `y` holds NaN wherever the curve is broken; `x` is its own (a pole
+    crossing inserts a NaN point between two samples)."""
+
+    wrt: tuple[str, ...]
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def order(self) -> int:
+        return len(self.wrt)
+
+    def segments(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The unbroken runs of the curve, each as (x, y) with finite y only."""
+        return segments(self.x, self.y)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """What a plot shows: one curve per order, the x-range and the y-range to draw."""
+
+    variable: str
+    curves: tuple[Curve, ...]
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    engine: str
+    warnings: tuple[str, ...] = ()
+
+
+def curves(program: Any, variable: str, grid: np.ndarray, order: int,
+           let: Mapping[str, Any] | None = None, of: str | None = None,
+           ylim: tuple[float, float] | None = None) -> Plot:
+    """Evaluate `program` and its derivatives up to `order` with respect to `variable`
+    at every point of `grid` (in one vectorized pass where the program allows it) and
+    prepare the curves; `ylim` overrides the robust y-range."""
+    parsed = api.parse_program(program) if isinstance(program, str) else program
+    grid = np.asarray(grid, dtype=np.float64)
+    engine = _engine(parsed, variable, grid, order)
+    batch = api.differentiate_batch(parsed, {variable: grid}, [variable], order, let, of,
+                                    unconnected="zero", engine=engine)
+    if batch.value.shape != grid.shape:
+        raise AdcliUsageError(
+            f"plot draws a program with one number per point, but its value has shape "
+            f"{batch.value.shape[1:]}",
+            hint="plot one entry, e.g. with --of NAME or by indexing the result")
+    columns: list[tuple[tuple[str, ...], np.ndarray]] = [((), batch.value)]
+    columns += [(d.wrt, np.zeros(grid.shape) if d.value is None else d.value)
+                for d in batch.derivatives]
+    broken = [(wrt, *break_at_poles(grid, np.asarray(y, dtype=np.float64)))
+              for wrt, y in columns]
+    limits = ylim if ylim is not None else robust_range(
+        np.concatenate([y for _, _, y in broken]))
+    # Far outside the y-range only the direction a curve leaves in matters: cut the
+    # curves one span beyond it, so that no renderer rasterizes a line to 10^9.
+    span = limits[1] - limits[0]
+    prepared = tuple(Curve(wrt, *clip_to_band(x, y, limits[0] - span, limits[1] + span))
+                     for wrt, x, y in broken)
+    xlim = (float(grid[0]), float(grid[-1])) if grid.size else (0.0, 1.0)
+    warnings = tuple(w for w in batch.warnings if "is not finite" not in w)
+    return Plot(variable, prepared, xlim, limits, batch.engine, warnings)
+
+
+def _engine(program: api.Program, variable: str, grid: np.ndarray, order: int) -> str:
+    """Taylor mode above order 1 (one series pass instead of nested tapes), unless the
+    program needs the tape (it calls grad, jacobian or hessian)."""
+    if order <= 1 or not grid.size:
+        return "tape"
+    try:
+        return api.choose_engine(program, "taylor", order, None, None, [variable],
+                                 {variable: grid[0]})
+    except AdcliError:
+        return "tape"
+
+
+def break_at_poles(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) with NaN wherever y is not finite, and a NaN point inserted between two
+    samples that jump across a pole: the sign changes, the magnitude grows towards the
+    gap from both sides (a steep zero crossing shrinks there instead), and the jump is
+    wider than the middle 90% of the curve's values."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.where(np.isfinite(y), y, np.nan)
+    if y.size < 2 or not np.any(np.isfinite(y)):
+        return x, y
+    low, high = np.nanpercentile(y, [LOW_PERCENTILE, HIGH_PERCENTILE])
+    size = np.abs(y)
+    with np.errstate(invalid="ignore"):
+        crossing = np.sign(y[:-1]) * np.sign(y[1:]) < 0
+        jump = np.abs(np.diff(y)) > (high - low)
+        # The sample before the gap outgrows its left neighbour, the one after the
+        # gap its right neighbour (the ends of the range have no such neighbour).
+        left = np.concatenate([[True], size[1:-1] >= size[:-2]])
+        right = np.concatenate([size[1:-1] >= size[2:], [True]])
+    cuts = np.flatnonzero(crossing & jump & left & right) + 1
+    if not cuts.size:
+        return x, y
+    middles = (x[cuts - 1] + x[cuts]) / 2
+    return np.insert(x, cuts, middles), np.insert(y, cuts, np.nan)
+
+
+def clip_to_band(x: np.ndarray, y: np.ndarray, low: float,
+                 high: float) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) with a point inserted where the polyline crosses `low` or `high`, and NaN
+    for the points beyond them: inside the band the drawn lines are exactly the same."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    y0, y1 = y[:-1], y[1:]
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # segment, t, edge value
+    with np.errstate(all="ignore"):
+        for edge in (low, high):
+            t = (edge - y0) / (y1 - y0)
+            where = np.flatnonzero(np.isfinite(t) & (t > 0) & (t < 1))
+            found.append((where, t[where], np.full(where.size, edge)))
+    segment = np.concatenate([f[0] for f in found])
+    t = np.concatenate([f[1] for f in found])
+    edge = np.concatenate([f[2] for f in found])
+    if segment.size:
+        # A segment may cross both edges: insert its crossings in the order met.
+        order = np.lexsort((t, segment))
+        segment, t, edge = segment[order], t[order], edge[order]
+        crossing_x = x[segment] + t * (x[segment + 1] - x[segment])
+        x = np.insert(x, segment + 1, crossing_x)
+        y = np.insert(y, segment + 1, edge)
+    with np.errstate(invalid="ignore"):
+        y = np.where((y < low) | (y > high), np.nan, y)
+    return x, y
+
+
+def segments(x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The runs of consecutive finite values of y, each as (x, y)."""
+    finite = np.isfinite(y)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
+    return [(x[a:b], y[a:b]) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def robust_range(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """A y-range that shows every finite value except outlying spikes (as next to a
+    pole), with a small margin; (-1, 1) when nothing is finite."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return (-1.0, 1.0)
+    low, high = (float(v) for v in np.percentile(finite, [LOW_PERCENTILE, HIGH_PERCENTILE]))
+    span = high - low
+    low = max(float(finite.min()), low - REACH * span)
+    high = min(float(finite.max()), high + REACH * span)
+    span = high - low
+    if span <= 0:
+        # A constant: centre it in a range of its own size (or 1 around zero).
+        half = max(abs(low), 1.0) / 2
+        return (low - half, high + half)
+    return (low - MARGIN * span, high + MARGIN * span)
