@@ -278,3 +278,66 @@ def parse_wrt(wrt: str | None) -> list[str] | None:
     if len(set(names)) != len(names):
         raise InputError(f"--wrt {wrt!r} names a variable twice")
     return names
+
+
+def parse_over(overs: tuple[str, ...], samples: int,
+               lets: tuple[str, ...]) -> tuple[dict[str, np.ndarray], str, np.ndarray]:
+    """`plot --over NAME=START:STOP[:COUNT] --let ...` -> (the constants, NAME, the points:
+    --samples of them unless COUNT is given). A plot is over one variable: a second
+    --over, or a range in --let, is a usage error that says so."""
+    example = "--over x=-3:3"
+    if not overs:
+        raise InputError(f"plot needs the variable and its range, for example {example}")
+    assignments = [split_assignment("--over", text, "x=-3:3") for text in overs]
+    if len(assignments) > 1:
+        names = ", ".join(a.name for a in assignments)
+        raise InputError(f"a plot is over one variable, but --over is given {len(overs)} "
+                         f"times ({names}); give the others a value with --let, e.g. "
+                         f"--let {assignments[1].name}=1")
+    for text in lets:
+        if _top_level_colons(text.partition("=")[2]):
+            raise InputError(f"a plot is over one variable, but --let {text} is a range; "
+                             f"give it one value, e.g. --let {text.partition('=')[0]}=1")
+    constants = parse_constants(lets)
+    over = assignments[0]
+    if over.name in constants:
+        raise InputError(f"{over.name} is given by both --over and --let")
+    colons = _top_level_colons(over.text)
+    if not colons:
+        raise InputError(f"--over {over.name}={over.text} needs a range START:STOP, for "
+                         f"example --over {over.name}=-3:3")
+    text = over.text if len(colons) > 1 else f"{over.text}:{samples}"
+    grid = parse_range(Assignment("--over", over.name, text), constants)
+    assert grid is not None
+    if grid.size < 2 or grid[0] == grid[-1]:
+        raise InputError(f"--over {over.name}={over.text}: a plot needs at least two "
+                         f"different points, for example {example}")
+    return constants, over.name, grid
+
+
+def parse_limits(option: str, text: str) -> tuple[float, float]:
+    """`LOW:HIGH` (numbers or expressions such as -pi:pi) -> (low, high), low < high."""
+    example = f"{option} -2:2"
+    colons = _top_level_colons(text)
+    if len(colons) != 1:
+        raise InputError(f"{option} {text!r} needs LOW:HIGH, for example {example}")
+    bounds = []
+    for part in (text[:colons[0]], text[colons[0] + 1:]):
+        if not part.strip():
+            raise InputError(f"{option} {text!r} needs LOW:HIGH, for example {example}")
+        from adcli.api import parse_value
+        from adcli.errors import AdcliError
+
+        try:
+            value = parse_value(part)
+        except AdcliError as error:
+            raise InputError(f"{option} {text}: {error.message}") from None
+        if value.size != 1 or not np.isfinite(value):
+            raise InputError(f"{option} {text!r}: the limits must be finite numbers, for "
+                             f"example {example}")
+        bounds.append(float(value.reshape(())))
+    low, high = bounds
+    if not low < high:
+        raise InputError(f"{option} {text!r}: LOW must be less than HIGH, for example "
+                         f"{example}")
+    return low, high
