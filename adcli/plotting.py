@@ -178,3 +178,17 @@ def robust_range(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
         half = max(abs(low), 1.0) / 2
         return (low - half, high + half)
     return (low - MARGIN * span, high + MARGIN * span)
+
+
+def nice_ticks(low: float, high: float, count: int = 7) -> list[float]:
+    """About `count` round tick positions (multiples of 1, 2 or 5 times a power of ten)
+    inside [low, high], so that tick labels read 0.5, 1, 1.5 rather than 0.83, 1.67."""
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return []
+    raw = (high - low) / max(count - 1, 1)
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(power * m for m in (1, 2, 2.5, 5, 10) if power * m >= raw)
+    first = np.ceil(low / step) * step
+    ticks = first + step * np.arange(int(np.floor((high - first) / step + 1e-9)) + 1)
+    # Snap away float noise (0.30000000000000004) and a negative zero.
+    return [float(t) + 0.0 for t in np.round(ticks / step) * step]

@@ -17,7 +17,7 @@ import numpy as np
 
 from adcli.cli.render import label
 from adcli.errors import AdcliError, AdcliUsageError
-from adcli.plotting import Curve, Plot
+from adcli.plotting import Curve, Plot, nice_ticks
 
 # Without colour, curves are told apart by their marker character.
 MARKERS = ("•", "+", "x", "o", "*", "#", "%", "@")
@@ -65,6 +65,10 @@ def terminal(plot: Plot, title: str, size: tuple[int, int], color: bool,
     figure.label(plot.variable, axis=0)
     figure.ruler(0).lim(*plot.xlim)
     figure.ruler(1).lim(*plot.ylim)
+    for axis, (low, high), count in ((0, plot.xlim, 9), (1, plot.ylim, 5)):
+        ticks = nice_ticks(low, high, count)
+        if ticks:
+            figure.ruler(axis).ticks(ticks, [f"{t:.6g}" for t in ticks])
     return figure.build().string(colorless=not color)
 
 

@@ -104,3 +104,11 @@ def test_poles_break_even_with_few_samples_but_steep_zero_crossings_do_not():
     assert bx.size == 21 and np.isnan(by[10]) and bx[10] == pytest.approx(0.0)
     bx, by = plotting.break_at_poles(x, np.tanh(100 * x))
     assert bx.size == 20 and np.all(np.isfinite(by))
+
+
+def test_nice_ticks_are_round_numbers_inside_the_range():
+    assert plotting.nice_ticks(-3, 3, 9) == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+    assert plotting.nice_ticks(-1.1, 1.1, 5) == [-1.0, 0.0, 1.0]
+    assert plotting.nice_ticks(0.3, 0.31, 5) == [0.3, 0.305, 0.31]
+    assert plotting.nice_ticks(-16.5, 17.3, 5) == [-10.0, 0.0, 10.0]
+    assert plotting.nice_ticks(1.0, 1.0) == []
