@@ -697,6 +697,8 @@ def choose_engine(program: Program, engine: str, order: int, precision: int | No
 
     if engine not in ENGINES:
         raise AdcliUsageError(f"the engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "auto" and precision is None and not direction and order <= 2:
+        return "tape"  # the common case, decided without looking at the program
     reason = None
     if taylor_mode.uses_tape_functions(program.tree):
         reason = "the program calls grad, jacobian or hessian, which need the tape engine"

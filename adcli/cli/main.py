@@ -157,7 +157,8 @@ def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
 
 def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: tuple[str, ...],
                 of: str | None, wrt: str | None, order: int, unconnected: str,
-                allow_ranges: bool = True) -> tuple[Any, Iterator[Any]]:
+                allow_ranges: bool = True, engine: str = "auto", precision: int | None = None,
+                dirs: tuple[str, ...] = ()) -> tuple[Any, Iterator[Any]]:
     """Parse inputs and return (point source, an iterator of (chunk, result batch))."""
     from adcli import api
     from adcli.cli import inputs
@@ -166,11 +167,16 @@ def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: t
     constants = inputs.parse_constants(lets)
     source = inputs.parse_points(ats, points, constants, allow_ranges)
     names = inputs.parse_wrt(wrt)
+    direction = _directions(dirs, constants)
+    # At --precision D a fixed --at value is evaluated again at D digits from its text.
+    exact = _exact_texts(ats, source) if precision is not None else None
 
     def batches() -> Iterator[Any]:
         for chunk in source.chunks():
             yield chunk, api.differentiate_batch(program, chunk.columns, names, order,
-                                                 constants, of, unconnected)
+                                                 constants, of, unconnected, engine=engine,
+                                                 precision=precision, direction=direction,
+                                                 exact=exact)
 
     return source, batches()
 
@@ -209,6 +215,50 @@ def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int,
     _warn(warnings, quiet)
 
 
+def _directions(dirs: tuple[str, ...], constants: dict[str, Any]) -> dict[str, Any] | None:
+    from adcli.cli import inputs
+
+    direction = {}
+    for text in dirs:
+        assignment = inputs.split_assignment("--dir", text, "x=1")
+        direction[assignment.name] = inputs.evaluate_value(assignment, constants)
+    return direction or None
+
+
+def _exact_texts(ats: tuple[str, ...], source: Any) -> dict[str, str]:
+    from adcli.cli import inputs
+
+    texts = {}
+    for text in ats:
+        assignment = inputs.split_assignment("--at", text, "x=1")
+        if assignment.name in source.fixed:
+            texts[assignment.name] = assignment.text
+    return texts
+
+
+def taylor_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine, --precision and --dir: Taylor mode (derivatives of any order)."""
+    decorators = [
+        click.option("--engine", type=click.Choice(["auto", "tape", "taylor"]), default="auto",
+                     show_default=True,
+                     help="tape: nested gradient tapes; taylor: Taylor series (one scalar "
+                          "input, or along --dir); auto: the tape for orders 1 and 2, Taylor "
+                          "above."),
+        precision_option,
+        click.option("--dir", "dirs", multiple=True, metavar="NAME=VALUE",
+                     help="Derivatives along this direction (repeatable; missing inputs 0): "
+                          "f^(k)[v,...,v], labelled dkf/dvk."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+precision_option = click.option(
+    "--precision", type=click.IntRange(1, 100000), metavar="D",
+    help="Compute with D significant decimal digits (mpmath); every format prints them.")
+
+
 def _concat(batches: list[Any]) -> Any:
     from adcli.api import concat_batches
 
@@ -241,11 +291,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command("eval")
 @program_options
 @point_options
+@precision_option
 @output_options
 @handles_errors
 def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
-                 of: str | None, ats: tuple[str, ...], points: IO[str] | None, fmt: str,
-                 digits: int, quiet: bool) -> None:
+                 of: str | None, ats: tuple[str, ...], points: IO[str] | None,
+                 precision: int | None, fmt: str, digits: int, quiet: bool) -> None:
     """Evaluate PROGRAM and print its value.
 
     \b
@@ -253,11 +304,13 @@ def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
       adcli eval "sin(pi/4)^2"
       adcli eval "x^2 + 1" --at x=0:1:5 --format csv
       adcli eval "out = 1; for i in range(n): out = out * 2" --let n=10
+      adcli eval "exp(1)" --precision 40
     """
     from adcli.cli import inputs
 
     text = inputs.read_program(program, file, points)
-    source, batches = _run_points(text, ats, points, lets, of, None, 0, "none")
+    source, batches = _run_points(text, ats, points, lets, of, None, 0, "none",
+                                  precision=precision)
     _emit(source, batches, text, fmt, digits, quiet, partial=False)
 
 
@@ -266,12 +319,14 @@ def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
 @point_options
 @derivative_options
 @click.option("--order", type=click.IntRange(0, None), default=1, show_default=True,
-              help="Highest derivative order.")
+              help="Highest derivative order (any: above 2 Taylor mode runs).")
+@taylor_options
 @output_options
 @handles_errors
 def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
                  of: str | None, ats: tuple[str, ...], points: IO[str] | None,
-                 wrt: str | None, unconnected: str, order: int, fmt: str, digits: int,
+                 wrt: str | None, unconnected: str, order: int, engine: str,
+                 precision: int | None, dirs: tuple[str, ...], fmt: str, digits: int,
                  quiet: bool) -> None:
     """The value of PROGRAM and its derivatives up to --order.
 
@@ -285,13 +340,16 @@ def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
       adcli grad "x*y + sin(x)" --at x=1 --at y=2 --order 2
       adcli grad "y = sum(x); z = y * y" --at "x=ones(2, 2)" --wrt x,y
       adcli grad "sin(x)" --at x=0:3.14159:5 --format csv
+      adcli grad "sin(x)*exp(x)/(1+x*x)" --at x=0.5 --order 100 --precision 30
+      adcli grad "x*y*y" --at x=1 --at y=2 --dir x=1 --dir y=1 --order 3
     """
     from adcli.cli import inputs
 
     text = inputs.read_program(program, file, points)
-    source, batches = _run_points(text, ats, points, lets, of, wrt, order, unconnected)
+    source, batches = _run_points(text, ats, points, lets, of, wrt, order, unconnected,
+                                  engine=engine, precision=precision, dirs=dirs)
     names = inputs.parse_wrt(wrt) or source.order
-    _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1)
+    _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1 and not dirs)
 
 
 @cli.command("jacobian")
@@ -369,13 +427,13 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
 
 
 def _write_structured(obj: Any, rows: list[list[str]], fmt: str, plain_rows: Any) -> None:
-    import json
+    from adcli.cli import render
 
     if fmt == "json":
-        sys.stdout.write(json.dumps(obj, indent=2) + "\n")
+        sys.stdout.write(render.dumps(obj, indent=2) + "\n")
     elif fmt == "jsonl":
         items = obj if isinstance(obj, list) else [obj]
-        sys.stdout.write("".join(json.dumps(item) + "\n" for item in items))
+        sys.stdout.write("".join(render.dumps(item) + "\n" for item in items))
     elif fmt in ("csv", "tsv"):
         delimiter = "," if fmt == "csv" else "\t"
         sys.stdout.write("".join(delimiter.join(row) + "\n" for row in rows))
@@ -568,6 +626,61 @@ def repl_command(fmt: str, digits: int, max_iterations: int | None, quiet: bool)
     from adcli.cli import repl
 
     sys.exit(repl.main(fmt, digits, max_iterations, quiet))
+
+
+@cli.command("taylor")
+@program_options
+@click.option("--at", "ats", multiple=True, metavar="NAME=VALUE",
+              help="The point (repeatable), e.g. --at x=0.5.")
+@click.option("--order", type=click.IntRange(0, None), default=6, show_default=True,
+              help="The highest power of the polynomial.")
+@click.option("--dir", "dirs", multiple=True, metavar="NAME=VALUE",
+              help="The direction v (repeatable; needed with several inputs): the series "
+                   "of t -> f(a + t v).")
+@precision_option
+@output_options
+@handles_errors
+def taylor_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                   of: str | None, ats: tuple[str, ...], order: int, dirs: tuple[str, ...],
+                   precision: int | None, fmt: str, digits: int, quiet: bool) -> None:
+    """The Taylor polynomial of PROGRAM at a point: each coefficient f^(k)(a)/k! and
+    derivative f^(k)(a), k = 0..--order, and the polynomial written out.
+
+    \b
+    Examples:
+      adcli taylor "exp(x)" --at x=0 --order 5
+      adcli taylor "sin(x)*exp(x)/(1+x*x)" --at x=0.5 --order 40 --precision 30
+      adcli taylor "x*y + y*y" --at x=1 --at y=2 --dir x=1 --dir y=0.5 --order 3
+    """
+    from adcli import api
+    from adcli.cli import inputs, render
+
+    text = inputs.read_program(program, file)
+    constants = inputs.parse_constants(lets)
+    source = inputs.parse_points(ats, None, constants, allow_ranges=False)
+    at: dict[str, Any] = dict(source.fixed)
+    if precision is not None:
+        at.update(_exact_texts(ats, source))
+    result = api.taylor(api.parse_program(text), at, order, _directions(dirs, constants),
+                        precision, constants, of)
+    _warn(result.warnings, quiet)
+    polynomial = render.polynomial(result)
+    if fmt == "table":
+        from adcli.cli import tables
+
+        console = tables.console()
+        console.print(tables.taylor_table(result, _title(text), digits))
+        if polynomial is not None:
+            # The polynomial on its own line, every digit, wrapped only by the terminal.
+            sys.stdout.write(("f ≈ " if tables.unicode_ok() else "f ~ ") + polynomial + "\n")
+        return
+    obj = render.taylor_object(result, polynomial)
+    rows = [["k", "coefficient", "derivative"]] + [
+        [str(k), render._plain_line(result.coefficients[k]),
+         render._plain_line(result.derivatives[k])] for k in range(order + 1)]
+    _write_structured(obj, rows, fmt, [[render._plain_line(result.coefficients[k]),
+                                        render._plain_line(result.derivatives[k])]
+                                       for k in range(order + 1)])
 
 
 def main() -> None:

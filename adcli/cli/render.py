@@ -10,7 +10,9 @@ because the tables use them too. Imports numpy and the API's result types.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import IO, Any
 
 import numpy as np
@@ -44,8 +46,19 @@ def label(wrt: Sequence[str], unicode: bool = False, partial: bool = True,
     return f"d{power}{function}/{below}"
 
 
+_RAW = "@@adcli-decimal:"
+
+
 def number(value: Any) -> Any:
-    """A JSON-ready number: floats keep every digit; nan and infinities become strings."""
+    """A JSON-ready number: floats keep every digit; nan and infinities become strings.
+    A Decimal (a result at --precision D) keeps its D digits: `dumps` writes it as raw
+    JSON number text, which may be as long as it needs."""
+    if isinstance(value, Decimal):
+        if value.is_nan():
+            return "nan"
+        if value.is_infinite():
+            return "inf" if value > 0 else "-inf"
+        return _RAW + str(value) + "@@"
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     value = float(value)
@@ -54,6 +67,22 @@ def number(value: Any) -> Any:
     if value in (float("inf"), float("-inf")):
         return "inf" if value > 0 else "-inf"
     return value
+
+
+def dumps(obj: Any, indent: int | None = None) -> str:
+    """json.dumps, with Decimals as raw number text (json can only write floats)."""
+    text = json.dumps(obj, indent=indent)
+    if _RAW not in text:
+        return text
+    return re.sub('"' + re.escape(_RAW) + r'([^"@]*)@@"', r"\1", text)
+
+
+def decimal_text(value: Any) -> str:
+    """A number at full precision for CSV and plain text: Decimals as their digits."""
+    if isinstance(value, Decimal):
+        return "nan" if value.is_nan() else ("inf" if value > 0 else "-inf") \
+            if value.is_infinite() else str(value)
+    return repr(float(value))
 
 
 def json_value(array: Any) -> Any:
@@ -85,20 +114,20 @@ def write_json(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
     """One object for a single point, else one array of objects (streamed)."""
     if single:
         batch = next(iter(batches))
-        out.write(json.dumps(point_object(batch.point(0)), indent=2) + "\n")
+        out.write(dumps(point_object(batch.point(0)), indent=2) + "\n")
         return
     out.write("[")
     first = True
     for batch in batches:
         for i in range(len(batch)):
-            out.write(("\n  " if first else ",\n  ") + json.dumps(point_object(batch.point(i))))
+            out.write(("\n  " if first else ",\n  ") + dumps(point_object(batch.point(i))))
             first = False
     out.write("\n]\n")
 
 
 def write_jsonl(batches: Iterable[Batch], out: IO[str]) -> None:
     for batch in batches:
-        out.write("".join(json.dumps(point_object(batch.point(i))) + "\n"
+        out.write("".join(dumps(point_object(batch.point(i))) + "\n"
                           for i in range(len(batch))))
 
 
@@ -132,6 +161,8 @@ def _format_column(values: np.ndarray | None, n: int) -> list[str]:
         return ["none"] * n
     if values.dtype.kind == "b":
         return ["true" if v else "false" for v in values.tolist()]
+    if values.dtype == object:
+        return [decimal_text(v) for v in values.tolist()]
     return list(map(repr, np.asarray(values, dtype=np.float64).tolist()))
 
 
@@ -166,6 +197,8 @@ def _plain_line(values: Any) -> str:
     array = np.asarray(values)
     if array.dtype.kind == "b":
         return " ".join("true" if v else "false" for v in array.reshape(-1).tolist())
+    if array.dtype == object:
+        return " ".join(decimal_text(v) for v in array.reshape(-1).tolist())
     return " ".join(map(repr, array.astype(np.float64).reshape(-1).tolist()))
 
 
@@ -178,6 +211,55 @@ def write_plain(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
             lines = [_plain_line(result.value)] + [_plain_line(d.value)
                                                    for d in result.derivatives]
             out.write(("\n".join(lines) if single else " ".join(lines)) + "\n")
+
+
+def polynomial(result: Any) -> str | None:
+    """The Taylor polynomial written out, for a single-valued program: in (x - a) for one
+    input along 1, else in t for f(a + t v). None for a tensor value."""
+    coefficients = result.coefficients
+    if np.shape(coefficients)[1:] != ():
+        return None
+    names = list(result.inputs)
+    one_input = len(names) == 1 and np.shape(result.inputs[names[0]]) == () and all(
+        float(v) == 1.0 for v in result.direction.values())
+    if one_input:
+        point = np.asarray(result.inputs[names[0]]).reshape(())[()]
+        text = decimal_text(point) if isinstance(point, Decimal) else repr(float(point))
+        variable = names[0] if float(point) == 0 else f"({names[0]} - {text})"
+        if float(point) < 0:
+            variable = f"({names[0]} + {text.lstrip('-')})"
+    else:
+        variable = "t"
+    terms = []
+    for k, c in enumerate(coefficients.tolist()):
+        if float(c) == 0:
+            continue
+        number = decimal_text(c) if isinstance(c, Decimal) else repr(float(c))
+        sign = "-" if number.startswith("-") else "+"
+        number = number.lstrip("-")
+        power = "" if k == 0 else (variable if k == 1 else f"{variable}^{k}")
+        term = number if k == 0 else (power if number in ("1", "1.0") else f"{number}*{power}")
+        terms.append((sign, term))
+    if not terms:
+        return "0"
+    first_sign, first = terms[0]
+    return ("-" if first_sign == "-" else "") + first + "".join(
+        f" {sign} {term}" for sign, term in terms[1:])
+
+
+def taylor_object(result: Any, polynomial_text: str | None) -> dict[str, Any]:
+    """`adcli taylor` in JSON: the point, direction, coefficients, derivatives, polynomial."""
+    return {
+        "inputs": {name: json_value(v) for name, v in result.inputs.items()},
+        "direction": {name: json_value(v) for name, v in result.direction.items()},
+        "order": result.order,
+        "precision": result.precision,
+        "engine": result.engine,
+        "coefficients": [json_value(c) for c in result.coefficients],
+        "derivatives": [json_value(d) for d in result.derivatives],
+        "polynomial": polynomial_text,
+        "warnings": list(result.warnings),
+    }
 
 
 def derivative_of(batch: Batch, wrt: tuple[str, ...]) -> Derivative | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,8 @@ def unicode_ok() -> bool:
 def fmt(value: Any, digits: int) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "True" if value else "False"
+    if isinstance(value, Decimal):
+        return str(value)  # a --precision result shows all its digits
     value = float(value)
     if value != value:
         return "nan"
@@ -189,3 +192,20 @@ def matrix_table(matrix: np.ndarray, labels: Sequence[str], title: str, digits: 
     for name, row in zip(labels, matrix, strict=True):
         table.add_row(name, *(fmt(v, digits) for v in row))
     return _fit(table)
+
+
+def taylor_table(result: Any, title: str, digits: int) -> Table:
+    """`adcli taylor`: a row per order k with f^(k)(a)/k! and f^(k)(a)."""
+    at = ", ".join(f"{k} = {_inline(v, digits)}" for k, v in result.inputs.items())
+    direction = ", ".join(f"{k} = {_inline(v, digits)}" for k, v in result.direction.items())
+    caption = f"at {at}" + (f"; direction {direction}" if direction else "") + \
+        f"; engine: taylor; precision: {result.precision or 'float64'}"
+    table = Table(title=title, box=box.ROUNDED, title_justify="left", caption=caption,
+                  caption_justify="left")
+    table.add_column("k", justify="right", style="bold")
+    table.add_column("f^(k)(a)/k!", justify="right", overflow="fold")
+    table.add_column("f^(k)(a)", justify="right", overflow="fold")
+    for k in range(result.order + 1):
+        table.add_row(str(k), cell(result.coefficients[k], digits),
+                      cell(result.derivatives[k], digits))
+    return table
