@@ -532,8 +532,9 @@ def differentiate_batch(
         batch = _vectorized(program, columns, wrt, order, let, of, unconnected, limits)
         if batch is not None:
             return batch
+    # The tape was chosen above: each point must not choose again.
     results = [differentiate(program, {k: v[i] for k, v in columns.items()}, wrt, order, let,
-                             of, unconnected, limits) for i in range(n)]
+                             of, unconnected, limits, engine="tape") for i in range(n)]
     return Batch.of(results)
 
 
@@ -541,7 +542,7 @@ def _vectorized(program: Any, columns: Mapping[str, np.ndarray], wrt: Sequence[s
                 order: int, let: Any, of: Any, unconnected: str, limits: Any) -> Batch | None:
     n = len(next(iter(columns.values())))
     ends = [differentiate(program, {k: v[i] for k, v in columns.items()}, wrt, order, let, of,
-                          unconnected, limits) for i in (0, n - 1)]
+                          unconnected, limits, engine="tape") for i in (0, n - 1)]
     if ends[0].value.shape != () or any(
             d.value is not None and np.shape(d.value) != () for d in ends[0].derivatives):
         return None

@@ -186,11 +186,16 @@ def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
         bad = np.nonzero(gaps > 10.0 ** -FLOAT_DIGITS_KEPT)[0]
         if bad.size:
             lost = min(16, max(0, round(16 + math.log10(max(float(gaps.max()), 1e-300)))))
-            coeffs = _to_float(reference)
+            # k! u_k from the reference itself: u_k may underflow float64 (1/1000!) where
+            # the derivative does not.
+            with mpmath.workdps(digits):
+                derivatives = _to_float(_scaled(reference))
             warnings.append(
                 f"float64 lost up to {lost} of its 16 digits from order {int(bad[0])} on "
                 f"(relative error {gaps.max():.1e}); the values shown were recomputed with "
                 f"{digits} digits and rounded to float64 (use --precision D for more digits)")
+            return Coefficients(_to_float(reference), derivatives, points, tuple(warnings),
+                                None)
     return Coefficients(coeffs, _derivatives(coeffs, None), points, tuple(warnings), None)
 
 
@@ -232,13 +237,18 @@ def _to_float(coeffs: np.ndarray) -> np.ndarray:
     return np.asarray(coeffs, dtype=object).astype(np.float64)
 
 
+def _scaled(coeffs: np.ndarray) -> np.ndarray:
+    """k! u_k for mpmath coefficients (at the caller's working precision)."""
+    out = np.empty(coeffs.shape, dtype=object)
+    for k in range(coeffs.shape[0]):
+        out[k, ...] = np.asarray(coeffs[k], dtype=object) * math.factorial(k)
+    return out
+
+
 def _derivatives(coeffs: np.ndarray, precision: int | None) -> np.ndarray:
     """k! u_k: in float64 exactly rounded once, even where k! itself overflows."""
     if precision is not None:
-        out = np.empty(coeffs.shape, dtype=object)
-        for k in range(coeffs.shape[0]):
-            out[k, ...] = np.asarray(coeffs[k], dtype=object) * math.factorial(k)
-        return _decimals(out, precision)
+        return _decimals(_scaled(coeffs), precision)
     out = np.empty(coeffs.shape)
     for k in range(coeffs.shape[0]):
         if k <= 170:
