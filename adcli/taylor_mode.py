@@ -186,16 +186,16 @@ def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
         bad = np.nonzero(gaps > 10.0 ** -FLOAT_DIGITS_KEPT)[0]
         if bad.size:
             lost = min(16, max(0, round(16 + math.log10(max(float(gaps.max()), 1e-300)))))
-            # k! u_k from the reference itself: u_k may underflow float64 (1/1000!) where
-            # the derivative does not.
-            with mpmath.workdps(digits):
-                derivatives = _to_float(_scaled(reference))
+            # Recompute with 17 verified digits (raising the working precision as far as
+            # needed); k! u_k comes from there too, since u_k may underflow float64 (1/1000!)
+            # where the derivative does not.
+            exact = _precise(tree, source, inputs, directions, order, 17, let, of, limits)
             warnings.append(
                 f"float64 lost up to {lost} of its 16 digits from order {int(bad[0])} on "
                 f"(relative error {gaps.max():.1e}); the values shown were recomputed with "
-                f"{digits} digits and rounded to float64 (use --precision D for more digits)")
-            return Coefficients(_to_float(reference), derivatives, points, tuple(warnings),
-                                None)
+                f"mpmath and rounded to float64 (use --precision D for more digits)")
+            return Coefficients(_to_float(exact.coefficients), _to_float(exact.derivatives),
+                                points, tuple(warnings) + exact.warnings, None)
     return Coefficients(coeffs, _derivatives(coeffs, None), points, tuple(warnings), None)
 
 
