@@ -694,12 +694,12 @@ def choose_engine(program: Program, engine: str, order: int, precision: int | No
                   inputs: Mapping[str, Any]) -> str:
     """"tape" or "taylor" for this job (see `differentiate`), or a usage error saying why
     the engine asked for cannot run it."""
-    from adcli import taylor_mode
-
     if engine not in ENGINES:
         raise AdcliUsageError(f"the engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "auto" and precision is None and not direction and order <= 2:
-        return "tape"  # the common case, decided without looking at the program
+        return "tape"  # the common case, decided without importing Taylor mode
+    from adcli import taylor_mode
+
     reason = None
     if taylor_mode.uses_tape_functions(program.tree):
         reason = "the program calls grad, jacobian or hessian, which need the tape engine"
