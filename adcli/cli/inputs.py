@@ -9,7 +9,6 @@ flat for any number of rows. Imports click (for its exception type) and adcli.ap
 
 from __future__ import annotations
 
-import csv
 import itertools
 import sys
 from collections.abc import Iterator
@@ -102,6 +101,8 @@ class PointSource:
             raise InputError("--points: the file is empty; it needs a header row naming the "
                              "inputs, e.g. 'x,y'")
         delimiter = "\t" if "\t" in header else ","
+        import csv  # only a points file needs it
+
         names = [n.strip() for n in next(csv.reader([header], delimiter=delimiter))]
         for name in names:
             if not name.isidentifier():

@@ -9,7 +9,6 @@ because the tables use them too. Imports numpy and the API's result types.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -71,6 +70,8 @@ def number(value: Any) -> Any:
 
 def dumps(obj: Any, indent: int | None = None) -> str:
     """json.dumps, with Decimals as raw number text (json can only write floats)."""
+    import json  # here, not at the top: plain and CSV output never need it
+
     text = json.dumps(obj, indent=indent)
     if _RAW not in text:
         return text

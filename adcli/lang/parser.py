@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
+from pathlib import Path
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -31,9 +32,20 @@ from lark.lark import PostLex
 
 from adcli.errors import AdcliError, AdcliLimitError, AdcliSyntaxError, Span
 from adcli.lang import ast
-from adcli.lang.ast_cache import GRAMMAR_CANDIDATES, cache_dir, grammar_path
+from adcli.lang.ast_cache import GRAMMAR_CANDIDATES, cache_directory, grammar_file
 
 __all__ = ["GRAMMAR_CANDIDATES", "cache_dir", "get_parser", "grammar_path", "parse"]
+
+
+def grammar_path() -> Path:
+    """The grammar file this process uses: the packaged copy, else the checkout's."""
+    return Path(grammar_file())
+
+
+def cache_dir() -> Path | None:
+    """Where the analysed parser is cached, or None if caching is switched off."""
+    directory = cache_directory()
+    return None if directory is None else Path(directory)
 
 DEFAULT_MAX_SOURCE_CHARS = 1_000_000
 DEFAULT_MAX_NESTING = 100

@@ -32,7 +32,7 @@ def test_second_process_parses_from_the_cache_without_importing_lark(tmp_path: P
 def test_cached_tree_equals_a_fresh_parse(tmp_path: Path) -> None:
     source = "def f(a, b=2):\n    return a ^ b\nf(3)\n"
     tree = parse(source)
-    grammar = ast_cache.grammar_path()
+    grammar = ast_cache.grammar_file()
     ast_cache.store(tmp_path, grammar, source, 100, tree)
     assert dump(ast_cache.load(tmp_path, grammar, source, 100)) == dump(tree)
     # Another nesting limit or another text is a miss, never a wrong tree.
@@ -42,7 +42,7 @@ def test_cached_tree_equals_a_fresh_parse(tmp_path: Path) -> None:
 
 def test_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
     source = "x + 1"
-    grammar = ast_cache.grammar_path()
+    grammar = ast_cache.grammar_file()
     ast_cache.store(tmp_path, grammar, source, 100, parse(source))
     for entry in tmp_path.glob("ast-*.pickle"):
         entry.write_bytes(b"not a pickle")
@@ -51,7 +51,7 @@ def test_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
 
 def test_cache_directory_stays_bounded(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(ast_cache, "MAX_ENTRIES", 8)
-    grammar = ast_cache.grammar_path()
+    grammar = ast_cache.grammar_file()
     for k in range(20):
         source = f"x + {k}"
         ast_cache.store(tmp_path, grammar, source, 100, parse(source))
