@@ -103,3 +103,18 @@ def test_the_installed_console_script_exits_2_on_a_syntax_error(tmp_path):
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("syntax error at 1:")
     assert "Traceback" not in done.stderr
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error_message(tmp_path):
+    # `adcli ... | head -1`: the reader closes the pipe; adcli stops quietly.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    adcli = str(Path(sys.executable).with_name("adcli"))
+    done = subprocess.run(
+        ["bash", "-c", f"'{adcli}' grad 'x*x' --at x=0:1:200000 --format csv | head -1"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.stdout == "x,f,df/dx\n"
+    assert done.stderr == ""
