@@ -133,6 +133,7 @@ class PointSource:
             # the file's columns, in its order (no --at values mixed in).
             text = [line.rstrip("\r\n") for line in lines] if list(columns) == names else None
             yield Chunk(columns, text, delimiter)
+            del lines, table, columns, text  # one chunk in memory at a time
 
 
 def _read_rows(lines: list[str], delimiter: str, width: int, line_number: int) -> np.ndarray:

@@ -151,6 +151,7 @@ def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
         for chunk in chunks:
             yield chunk
             done += len(chunk[0]) if isinstance(chunk, tuple) else len(chunk)
+            del chunk
             if progress is None and time.monotonic() - started > 1.0:
                 from rich.progress import Progress
 
@@ -182,10 +183,13 @@ def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: t
 
     def batches() -> Iterator[Any]:
         for chunk in source.chunks():
-            yield chunk, api.differentiate_batch(program, chunk.columns, names, order,
-                                                 constants, of, unconnected, engine=engine,
-                                                 precision=precision, direction=direction,
-                                                 exact=exact)
+            batch = api.differentiate_batch(program, chunk.columns, names, order, constants,
+                                            of, unconnected, engine=engine,
+                                            precision=precision, direction=direction,
+                                            exact=exact)
+            yield chunk, batch
+            # Let go of this chunk before the next is read: memory stays at one chunk.
+            del chunk, batch
 
     return source, batches()
 
@@ -202,6 +206,7 @@ def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int,
             warnings.extend(batch.warnings)
             yield (batch, chunk.text if chunk.delimiter == delimiter else None) \
                 if with_text else batch
+            del chunk, batch
 
     delimiter = "\t" if fmt == "tsv" else ","
 

@@ -190,6 +190,7 @@ def write_delimited(batches: Iterable[tuple[Batch, list[str] | None]], out: IO[s
             texts = [_format_column(values, n) for _, values in columns]
         # One join over a C-level map: the row loop is the hot path of a long stream.
         out.write("\n".join(map(delimiter.join, zip(*texts, strict=True))) + "\n")
+        del batch, input_text, columns, texts  # before the next chunk is made
 
 
 def _plain_line(values: Any) -> str:
