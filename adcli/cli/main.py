@@ -283,8 +283,15 @@ def _concat(batches: list[Any]) -> Any:
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="adcli")
 @click.option("--debug", is_flag=True, help="Show a Python traceback when something fails.")
+@click.option("--max-iterations", type=click.IntRange(1, None), metavar="N",
+              help="Loop iterations and calls a program may run, in all (default 1000000).")
+@click.option("--max-elements", type=click.IntRange(1, None), metavar="N",
+              help="Entries one tensor may have (default 10000000).")
+@click.option("--max-depth", type=click.IntRange(1, None), metavar="N",
+              help="How deeply calls may nest (default 200).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_elements: int | None,
+        max_depth: int | None) -> None:
     """adcli: values and exact derivatives of math expressions and small programs.
 
     \b
@@ -293,8 +300,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
       adcli eval "sin(pi/4)^2"
       adcli grad "x*y + sin(x)" --at x=1 --at y=2 --order 2 --format json
       adcli check "exp(x)/x" --at x=2 --order 3
+      adcli --max-iterations 10000000 eval -f long_loop.ad
     """
     Settings.debug = debug
+    if max_iterations or max_elements or max_depth:
+        from dataclasses import replace
+
+        from adcli.lang import default_limits, set_default_limits
+
+        given = {"max_iterations": max_iterations, "max_tensor_elements": max_elements,
+                 "max_call_depth": max_depth}
+        set_default_limits(replace(default_limits(),
+                                   **{k: v for k, v in given.items() if v is not None}))
     if ctx.invoked_subcommand is None:
         # Bare `adcli` at a terminal is the REPL; in a script or pipe it stays help.
         if sys.stdin.isatty():

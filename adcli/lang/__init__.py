@@ -20,9 +20,17 @@ from typing import Any
 from adcli.engine.tape import GradientTape
 from adcli.errors import AdcliError
 from adcli.lang import ast
-from adcli.lang.interpreter import Limits, RunResult, UserFunction, run_program
+from adcli.lang.interpreter import (
+    Limits,
+    RunResult,
+    UserFunction,
+    default_limits,
+    run_program,
+    set_default_limits,
+)
 
-__all__ = ["Limits", "Program", "RunResult", "UserFunction", "ast", "parse", "run"]
+__all__ = ["Limits", "Program", "RunResult", "UserFunction", "ast", "default_limits", "parse",
+           "run", "set_default_limits"]
 
 Program = ast.Program
 
@@ -31,7 +39,7 @@ def parse(source: str, limits: Limits | None = None) -> ast.Program:
     """Parse program text into its AST; raise AdcliSyntaxError or AdcliLimitError."""
     from adcli.lang import ast_cache
 
-    limits = limits or Limits()
+    limits = limits or default_limits()
     # Text the parser would refuse for its size never reaches the cache.
     if isinstance(source, str) and len(source) <= limits.max_source_chars:
         directory, grammar = ast_cache.cache_directory(), ast_cache.grammar_file()
@@ -75,7 +83,7 @@ def run(
     tape: a persistent GradientTape to record on (a new one by default).
     source: the program text, for error excerpts, when a parsed Program is given.
     """
-    limits = limits or Limits()
+    limits = limits or default_limits()
     if isinstance(source_or_program, ast.Program):
         program = source_or_program
     else:

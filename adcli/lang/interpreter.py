@@ -59,6 +59,21 @@ class Limits:
     max_nesting: int = 100  # brackets and indented blocks
 
 
+# The limits a run gets when its caller names none. The CLI sets them once per
+# process from --max-iterations, --max-elements and --max-depth.
+_default_limits = [Limits()]
+
+
+def default_limits() -> Limits:
+    """The limits used when a caller passes none."""
+    return _default_limits[0]
+
+
+def set_default_limits(limits: Limits) -> None:
+    """Make `limits` the default of every later run in this process."""
+    _default_limits[0] = limits
+
+
 @dataclass(frozen=True)
 class RunResult:
     """What a run leaves: the value, the variables, the inputs, the live tape, warnings.
@@ -270,7 +285,8 @@ class _State:
         if self.steps > self.max_iterations:
             raise AdcliLimitError(
                 f"the program ran more than {self.max_iterations:,} loop iterations and calls",
-                span, hint="raise Limits.max_iterations if the program is meant to run longer",
+                span, hint="if it is meant to run longer, raise the limit: "
+                           "adcli --max-iterations N (Python: Limits(max_iterations=N))",
             )
 
     def bind_watched(self, name: str, value: Any) -> Any:
@@ -704,7 +720,8 @@ class _Compiler:
         return AdcliLimitError(
             f"a tensor of {count:,} elements is more than the limit of "
             f"{self.st.max_elements:,}", span,
-            hint="raise Limits.max_tensor_elements to allow bigger tensors",
+            hint="to allow bigger tensors: adcli --max-elements N "
+                 "(Python: Limits(max_tensor_elements=N))",
         )
 
     def engine_error(self, error: Exception, span: Span, what: str, args: tuple) -> AdcliError:
@@ -1099,7 +1116,8 @@ class _Compiler:
             raise AdcliLimitError(
                 f"calls are nested more than {st.limits.max_call_depth} deep "
                 "(a recursion without an end?)", span,
-                hint="raise Limits.max_call_depth to allow deeper recursion",
+                hint="to allow deeper recursion: adcli --max-depth N "
+                     "(Python: Limits(max_call_depth=N))",
             )
         try:
             signal = function.body(local)
@@ -1464,7 +1482,7 @@ def run_program(
     tape: GradientTape | None = None,
 ) -> RunResult:
     """Run a parsed program; see `adcli.lang.run` for the meaning of each argument."""
-    limits = limits or Limits()
+    limits = limits or default_limits()
     inputs = dict(inputs or {})
     constants = dict(constants or {})
     watch_set = frozenset(watch)

@@ -31,6 +31,7 @@ from adcli.lang.interpreter import (
     Limits,
     RunResult,
     UserFunction,
+    default_limits,
     evaluate,
     session_state,
 )
@@ -60,7 +61,7 @@ class Session:
     """Variables, functions and one persistent tape, shared by the inputs of a REPL."""
 
     def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
+        self.limits = limits or default_limits()
         self.reset()
 
     def reset(self) -> None:

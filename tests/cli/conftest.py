@@ -48,3 +48,13 @@ def adcli() -> Callable[..., Run]:
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return invoke
+
+
+@pytest.fixture(autouse=True)
+def default_limits_restored():
+    """--max-iterations and friends set process-wide defaults; undo them per test."""
+    from adcli.lang import default_limits, set_default_limits
+
+    before = default_limits()
+    yield
+    set_default_limits(before)

@@ -167,3 +167,36 @@ def test_debug_lets_the_exception_through(adcli):
             adcli("--debug", "grad", "x*", "--at", "x=1")
     finally:
         Settings.debug = False
+
+
+LONG_LOOP = "n = 0; while n < 2000: n += 1"
+
+
+def test_iteration_limit_is_a_limit_error_that_names_the_option(adcli):
+    run = adcli("--max-iterations", "1000", "eval", LONG_LOOP, "--format", "plain")
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        "limit error at 1:8: the program ran more than 1,000 loop iterations and calls",
+        "  n = 0; while n < 2000: n += 1",
+        "         ^^^^^^^^^^^^^^",
+        "hint: if it is meant to run longer, raise the limit: adcli --max-iterations N "
+        "(Python: Limits(max_iterations=N))",
+    ]
+
+
+def test_raised_iteration_limit_lets_a_long_loop_finish(adcli):
+    run = adcli("--max-iterations", "3000", "eval", LONG_LOOP, "--format", "plain")
+    assert (run.exit_code, run.stdout) == (0, "2000.0\n")
+
+
+def test_element_and_depth_limits_are_options_too(adcli):
+    big = adcli("--max-elements", "5", "eval", "ones(10)")
+    assert big.exit_code == 1
+    assert "a tensor of 10 elements is more than the limit of 5" in big.stderr
+    deep = adcli("--max-depth", "10", "eval",
+                 "def f(n): return 0 if n == 0 else f(n - 1)\nf(20)")
+    assert deep.exit_code == 1
+    assert "calls are nested more than 10 deep" in deep.stderr
+    shallow = adcli("--max-depth", "30", "eval",
+                    "def f(n): return 0 if n == 0 else f(n - 1)\nf(20)", "--format", "plain")
+    assert (shallow.exit_code, shallow.stdout) == (0, "0.0\n")
