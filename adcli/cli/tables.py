@@ -55,31 +55,40 @@ def fmt(value: Any, digits: int) -> str:
     return "0" if text == "-0" else text
 
 
-def cell(value: Any, digits: int) -> Any:
-    """A number as text, a vector or matrix as a grid, a higher tensor as nested rows."""
+def cell(value: Any, digits: int, room: int | None = None) -> Any:
+    """A number as text; a vector as a line of numbers; a matrix as a boxed grid when it
+    fits in `room` columns (default: the console width less a margin for the labels),
+    else as rows of text; a higher tensor as its matrices, labelled.
+
+    Nothing is ever cropped: rich crops a grid that does not fit, so a matrix that
+    would not fit is text, which wraps between numbers instead."""
     if value is None:
         return Text("None")
     array = np.asarray(value)
     if array.ndim == 0:
         return Text(fmt(array[()], digits))
+    if room is None:
+        room = console().width - 35  # the label and note columns and the borders
     if array.ndim == 1:
-        grid = Table.grid(padding=(0, 1))
-        for _ in range(array.shape[0]):
-            grid.add_column(justify="right", overflow="fold")
-        grid.add_row(*(fmt(v, digits) for v in array))
-        return grid
+        return Text(" ".join(fmt(v, digits) for v in array), justify="right")
     if array.ndim == 2:
-        grid = Table(box=box.SQUARE, show_header=False, padding=(0, 1), show_edge=True)
-        for _ in range(array.shape[1]):
-            grid.add_column(justify="right", overflow="fold")
-        for row in array:
-            grid.add_row(*(fmt(v, digits) for v in row))
-        return grid
+        texts = [[fmt(v, digits) for v in row] for row in array]
+        widths = [max((len(row[j]) for row in texts), default=1) for j in range(array.shape[1])]
+        if sum(widths) + 3 * len(widths) + 1 <= room:
+            grid = Table(box=box.SQUARE, show_header=False, padding=(0, 1), show_edge=True)
+            for width in widths:
+                grid.add_column(justify="right", min_width=width, no_wrap=True)
+            for row in texts:
+                grid.add_row(*row)
+            return grid
+        lines = ["  ".join(entry.rjust(width) for entry, width in zip(row, widths, strict=True))
+                 for row in texts]
+        return Text("\n".join(lines))
     outer = Table.grid()
     outer.add_column()
     for index in np.ndindex(*array.shape[:-2]):
         outer.add_row(Text(f"[{', '.join(map(str, index))}, :, :]", style="dim"))
-        outer.add_row(cell(array[index], digits))
+        outer.add_row(cell(array[index], digits, room))
     return outer
 
 

@@ -156,3 +156,17 @@ def test_eval_csv_over_a_range(adcli):
 def test_booleans_print_as_true_and_false(adcli):
     assert adcli("eval", "x > 1", "--at", "x=2", "--format", "csv").stdout == "x,f\n2.0,true\n"
     assert adcli("eval", "x > 1", "--at", "x=0", "--format", "plain").stdout == "false\n"
+
+
+def test_narrow_terminal_never_crops_a_matrix_or_a_number(adcli):
+    # Too narrow for a boxed grid: the matrix becomes rows of text that wrap
+    # between numbers, so every entry is still there, whole or folded, never "…".
+    run = adcli("eval", "0.123456789 * [[1, 2, 3], [4, 5, 6]]", env={"COLUMNS": "30"})
+    assert run.exit_code == 0
+    assert "…" not in run.stdout
+    value_column = "".join(line.split("│")[2].strip() for line in run.stdout.splitlines()
+                           if line.startswith("│") and line.count("│") >= 3)
+    for k in range(1, 7):
+        assert f"{0.123456789 * k:.12g}" in value_column
+    wide = adcli("eval", "0.123456789 * [[1, 2, 3], [4, 5, 6]]", env={"COLUMNS": "120"})
+    assert "┌" in wide.stdout and "0.740740734" in wide.stdout
