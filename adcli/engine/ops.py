@@ -147,21 +147,13 @@ def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     if x is y and isinstance(x, Tensor):
         return square(x)
     return _multiply(x, y)
-# The gradient for y, -g * ans / y, is -(g / y) * ans, and g / y is the gradient for
-# x: when both run (x's first, with the same g), y's rule reuses x's quotient.
-_last_quotient: list[Any] = [None]
-
-
 def _divide_dx(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
-    quotient = g / y
-    _last_quotient[0] = (g, y, quotient)
-    return quotient
+    return g / y
 
 
 def _divide_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
-    cached, _last_quotient[0] = _last_quotient[0], None
-    quotient = cached[2] if cached is not None and cached[0] is g and cached[1] is y else g / y
-    return negative(quotient * ans)
+    # d(x/y)/dy = -x/y^2 = -ans/y, written with the output so no square is formed.
+    return negative((g / y) * ans)
 
 
 divide = _binary("divide", np.true_divide, _divide_dx, _divide_dy, "x / y")
