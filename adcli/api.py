@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,10 +111,9 @@ def _run(program: str | Program, inputs: Mapping[str, Any], let: Mapping[str, An
         return run(parsed.tree, inputs=inputs, constants=dict(let or {}), of=of, limits=limits,
                    watch=tuple(watch), source=parsed.source)
     except AdcliNameError as error:
-        missing = re.match(r"unknown name '([^']+)'", error.message)
-        if missing is None:
+        if error.unknown is None:
             raise
-        raise MissingInputError(missing.group(1), error) from None
+        raise MissingInputError(error.unknown, error) from None
 
 
 class MissingInputError(AdcliUsageError):

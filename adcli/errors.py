@@ -96,9 +96,15 @@ class AdcliSyntaxError(AdcliError):
 
 
 class AdcliNameError(AdcliError):
-    """An unknown variable or function."""
+    """An unknown variable or function. `unknown` is the variable that has no value,
+    when that is the error (a caller may have forgotten to give it as an input)."""
 
     kind = "name"
+
+    def __init__(self, message: str, span: Span | None = None, source: str | None = None,
+                 hint: str | None = None, unknown: str | None = None) -> None:
+        super().__init__(message, span, source, hint)
+        self.unknown = unknown
 
 
 class AdcliTypeError(AdcliError):

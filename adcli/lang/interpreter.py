@@ -412,7 +412,8 @@ class _Compiler:
             return AdcliNameError(f"'{name}' is a function; call it like {name}(...)", span)
         candidates = sorted(set(self.st.globals) | self.global_names | scope.local_names
                             | set(B.CONSTANTS))
-        return AdcliNameError(f"unknown name '{name}'{self.suggest(name, candidates)}", span)
+        return AdcliNameError(f"unknown name '{name}'{self.suggest(name, candidates)}", span,
+                              unknown=name)
 
     def unknown_function(self, name: str, span: Span) -> AdcliNameError:
         candidates = sorted(set(B.all_names()) | self.function_names)
