@@ -193,7 +193,7 @@ def differentiate(
     warnings = list(outcome.warnings) + _unused_inputs(derivatives, inputs)
     for d in derivatives:
         if d.value is not None and not np.all(np.isfinite(d.value)):
-            warnings.append(f"{_label(d.wrt)} is not finite ({_nonfinite_word(d.value)})")
+            warnings.append(f"{label(d.wrt)} is not finite ({_nonfinite_word(d.value)})")
     return Result(inputs=inputs, value=_as_array(value), derivatives=tuple(derivatives),
                   warnings=tuple(warnings), engine="tape",
                   variables={k: _as_array(v) for k, v in outcome.variables.items()})
@@ -240,10 +240,32 @@ def _unused_inputs(derivatives: Sequence[Derivative], inputs: Mapping[str, Any])
             and d.reason and "does not depend" in d.reason]
 
 
-def _label(wrt: tuple[str, ...]) -> str:
-    k = len(wrt)
-    prefix = "d" if k == 1 else f"d{k}"
-    return f"{prefix}f/" + "".join(f"d{name}" for name in wrt)
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def label(wrt: Sequence[str], unicode: bool = False, partial: bool = True,
+          function: str = "f") -> str:
+    """The name of a derivative, as the warnings, CSV headers, tables and plots show it:
+    `df/dx`, `d2f/dxdy`, `d3f/dx2dy`; with unicode `∂²f/∂x∂y` (or `d²f/dx²` when not
+    partial, i.e. when there is one variable)."""
+    order = len(wrt)
+    if order == 0:
+        return function
+    groups: list[tuple[str, int]] = []
+    for name in wrt:
+        if groups and groups[-1][0] == name:
+            groups[-1] = (name, groups[-1][1] + 1)
+        else:
+            groups.append((name, 1))
+    if unicode:
+        d = "∂" if partial else "d"
+        power = str(order).translate(SUPERSCRIPTS) if order > 1 else ""
+        below = "".join(f"{d}{n}" + (str(c).translate(SUPERSCRIPTS) if c > 1 else "")
+                        for n, c in groups)
+        return f"{d}{power}{function}/{below}"
+    power = str(order) if order > 1 else ""
+    below = "".join(f"d{n}" + (str(c) if c > 1 else "") for n, c in groups)
+    return f"d{power}{function}/{below}"
 
 
 def _nonfinite_word(value: np.ndarray) -> str:
@@ -794,7 +816,7 @@ def _taylor_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str],
                         for k in range(1, order + 1))
     warnings = list(out.warnings)
     if precision is None:
-        warnings += [f"{_label(d.wrt)} is not finite ({_nonfinite_word(d.value)})"
+        warnings += [f"{label(d.wrt)} is not finite ({_nonfinite_word(d.value)})"
                      for d in derivatives if not np.all(np.isfinite(d.value))]
     return Result(inputs=dict(out.inputs), value=_cell(out.coefficients[0]),
                   derivatives=derivatives, warnings=tuple(warnings), engine="taylor")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adcli.cli.render import label
+from adcli.api import label
 from adcli.errors import AdcliError, AdcliUsageError
 from adcli.plotting import Curve, Plot, nice_ticks
 

@@ -1,49 +1,23 @@
-"""Machine-readable output: JSON, JSON lines, CSV, TSV and plain numbers, plus labels.
+"""Machine-readable output: JSON, JSON lines, CSV, TSV and plain numbers.
 
 One responsibility: turn API results (`Result`, `Batch`) into text for scripts,
 with full round-trip precision (Python's shortest repr of each float) and the
 JSON contract documented in the README. It never imports rich, so that scripted
-calls start fast. Labels (`df/dx`, `d2f/dxdy`, or their Unicode forms) live here
-because the tables use them too. Imports numpy and the API's result types.
+calls start fast. Derivative labels (`df/dx`, `d2f/dxdy`) are the API's `label`,
+shared with the tables, the plots and the API's own warnings. Imports numpy and
+the API.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import IO, Any
 
 import numpy as np
 
-from adcli.api import Batch, Derivative, Result
-
-SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def label(wrt: Sequence[str], unicode: bool = False, partial: bool = True,
-          function: str = "f") -> str:
-    """`df/dx`, `d2f/dxdy`, `d3f/dx2dy`; with unicode `∂²f/∂x∂y` (or `d²f/dx²` when not
-    partial, i.e. when there is one variable)."""
-    order = len(wrt)
-    if order == 0:
-        return function
-    groups: list[tuple[str, int]] = []
-    for name in wrt:
-        if groups and groups[-1][0] == name:
-            groups[-1] = (name, groups[-1][1] + 1)
-        else:
-            groups.append((name, 1))
-    if unicode:
-        d = "∂" if partial else "d"
-        power = str(order).translate(SUPERSCRIPTS) if order > 1 else ""
-        below = "".join(f"{d}{n}" + (str(c).translate(SUPERSCRIPTS) if c > 1 else "")
-                        for n, c in groups)
-        return f"{d}{power}{function}/{below}"
-    power = str(order) if order > 1 else ""
-    below = "".join(f"d{n}" + (str(c) if c > 1 else "") for n, c in groups)
-    return f"d{power}{function}/{below}"
-
+from adcli.api import Batch, Derivative, Result, label
 
 _RAW = "@@adcli-decimal:"
 

@@ -21,8 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from adcli.api import Batch, CheckRow, TapeRow
-from adcli.cli.render import label
+from adcli.api import Batch, CheckRow, TapeRow, label
 
 
 def console(stderr: bool = False) -> Console:
