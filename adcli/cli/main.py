@@ -445,7 +445,7 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
     if fmt == "table":
         from adcli.cli import tables
 
-        at = ", ".join(f"{k} = {tables._inline(v, digits)}" for k, v in result.inputs.items())
+        at = ", ".join(f"{k} = {tables.inline(v, digits)}" for k, v in result.inputs.items())
         tables.console().print(tables.matrix_table(
             matrix, names_text, _title(text), digits,
             f"Hessian at {at}; value {tables.fmt(result.value, digits)}"))
@@ -508,11 +508,11 @@ def tape_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
                 "name": r.name} for r in rows]
     header = ["index", "operation", "inputs", "value", "adjoint", "name"]
     lines = [header] + [[str(r.index), r.operation, " ".join(r.inputs),
-                         render._plain_line(r.value),
-                         render._plain_line(r.adjoint), r.name or ""] for r in rows]
+                         render.plain_line(r.value),
+                         render.plain_line(r.adjoint), r.name or ""] for r in rows]
     _write_structured(objects, lines, fmt,
-                      [[r.index, r.operation, render._plain_line(r.value),
-                        render._plain_line(r.adjoint)] for r in rows])
+                      [[r.index, r.operation, render.plain_line(r.value),
+                        render.plain_line(r.adjoint)] for r in rows])
 
 
 @cli.command("check")
@@ -562,11 +562,11 @@ def check_command(program: str | None, file: IO[str] | None, lets: tuple[str, ..
         obj = {"inputs": {k: render.json_value(v) for k, v in result.inputs.items()},
                "value": render.json_value(result.value), "checks": checks, "ok": ok}
         lines = [["derivative", "order", "automatic", "numeric", "relative_difference", "ok"]]
-        lines += [[render.label(r.wrt), str(r.order), render._plain_line(r.automatic),
-                   render._plain_line(r.numeric), repr(r.relative_error),
+        lines += [[render.label(r.wrt), str(r.order), render.plain_line(r.automatic),
+                   render.plain_line(r.numeric), repr(r.relative_error),
                    "true" if r.ok else "false"] for r in rows]
-        _write_structured(obj, lines, fmt, [[render._plain_line(r.automatic),
-                                             render._plain_line(r.numeric)] for r in rows])
+        _write_structured(obj, lines, fmt, [[render.plain_line(r.automatic),
+                                             render.plain_line(r.numeric)] for r in rows])
     if not ok:
         _print_error("check failed: automatic and numeric derivatives disagree")
         sys.exit(1)
@@ -708,10 +708,10 @@ def taylor_command(program: str | None, file: IO[str] | None, lets: tuple[str, .
         return
     obj = render.taylor_object(result, polynomial)
     rows = [["k", "coefficient", "derivative"]] + [
-        [str(k), render._plain_line(result.coefficients[k]),
-         render._plain_line(result.derivatives[k])] for k in range(order + 1)]
-    _write_structured(obj, rows, fmt, [[render._plain_line(result.coefficients[k]),
-                                        render._plain_line(result.derivatives[k])]
+        [str(k), render.plain_line(result.coefficients[k]),
+         render.plain_line(result.derivatives[k])] for k in range(order + 1)]
+    _write_structured(obj, rows, fmt, [[render.plain_line(result.coefficients[k]),
+                                        render.plain_line(result.derivatives[k])]
                                        for k in range(order + 1)])
 
 

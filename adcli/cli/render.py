@@ -167,7 +167,8 @@ def write_delimited(batches: Iterable[tuple[Batch, list[str] | None]], out: IO[s
         del batch, input_text, columns, texts  # before the next chunk is made
 
 
-def _plain_line(values: Any) -> str:
+def plain_line(values: Any) -> str:
+    """A value as one line of bare numbers (a tensor's entries space-separated)."""
     if values is None:
         return "none"
     array = np.asarray(values)
@@ -184,7 +185,7 @@ def write_plain(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
     for batch in batches:
         for i in range(len(batch)):
             result = batch.point(i)
-            lines = [_plain_line(result.value)] + [_plain_line(d.value)
+            lines = [plain_line(result.value)] + [plain_line(d.value)
                                                    for d in result.derivatives]
             out.write(("\n".join(lines) if single else " ".join(lines)) + "\n")
 

@@ -187,7 +187,7 @@ class Repl:
         if self.fmt == "json":
             self.out.write(json.dumps(render.json_value(array)) + "\n")
         elif self.fmt == "plain":
-            self.out.write(render._plain_line(array) + "\n")
+            self.out.write(render.plain_line(array) + "\n")
         elif array.ndim == 0:
             self.console.print(Text(tables.fmt(array[()], self.digits)))
         else:
@@ -267,7 +267,7 @@ class Repl:
             return
         if self.fmt == "plain":
             for name, v in variables.items():
-                self.out.write(f"{name} {render._plain_line(_array(v))}\n")
+                self.out.write(f"{name} {render.plain_line(_array(v))}\n")
             return
         from rich import box
         from rich.table import Table
@@ -307,8 +307,8 @@ class Repl:
             return
         for r in rows:
             self.out.write(f"{r.index} {r.operation} {' '.join(r.inputs) or '-'} "
-                           f"{render._plain_line(r.value)} | "
-                           f"{render._plain_line(r.adjoint)}\n")
+                           f"{render.plain_line(r.value)} | "
+                           f"{render.plain_line(r.adjoint)}\n")
 
     def cmd_grad(self, rest: str) -> None:
         match = _GRAD.match(rest)
@@ -329,9 +329,9 @@ class Repl:
             del obj["inputs"]  # a session has variables, not inputs
             self.out.write(json.dumps(obj) + "\n")
         else:
-            self.out.write(render._plain_line(result.value) + "\n")
+            self.out.write(render.plain_line(result.value) + "\n")
             for d in result.derivatives:
-                self.out.write(render._plain_line(d.value) + "\n")
+                self.out.write(render.plain_line(d.value) + "\n")
 
     # -- the loops
     def run_lines(self, lines: Iterable[str]) -> int:

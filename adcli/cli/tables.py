@@ -131,7 +131,7 @@ def results_table(batch: Batch, title: str, digits: int, partial: bool,
             rows = [row[:2] for row in rows]
         for row in rows:
             table.add_row(*row)
-        at = ", ".join(f"{k} = {_inline(v, digits)}" for k, v in result.inputs.items())
+        at = ", ".join(f"{k} = {inline(v, digits)}" for k, v in result.inputs.items())
         table.caption = (f"at {at}; " if at else "") + f"engine: {batch.engine}"
         return _fit(table)
     table = Table(title=title, box=box.ROUNDED, title_justify="left",
@@ -149,7 +149,8 @@ def results_table(batch: Batch, title: str, digits: int, partial: bool,
     return _fit(table)
 
 
-def _inline(value: Any, digits: int) -> str:
+def inline(value: Any, digits: int) -> str:
+    """A value on one line, such as `[[1, 2], [3, 4]]`, for captions."""
     array = np.asarray(value)
     if array.ndim == 0:
         return fmt(array[()], digits)
@@ -204,8 +205,8 @@ def matrix_table(matrix: np.ndarray, labels: Sequence[str], title: str, digits: 
 
 def taylor_table(result: Any, title: str, digits: int) -> Table:
     """`adcli taylor`: a row per order k with f^(k)(a)/k! and f^(k)(a)."""
-    at = ", ".join(f"{k} = {_inline(v, digits)}" for k, v in result.inputs.items())
-    direction = ", ".join(f"{k} = {_inline(v, digits)}" for k, v in result.direction.items())
+    at = ", ".join(f"{k} = {inline(v, digits)}" for k, v in result.inputs.items())
+    direction = ", ".join(f"{k} = {inline(v, digits)}" for k, v in result.direction.items())
     caption = f"at {at}" + (f"; direction {direction}" if direction else "") + \
         f"; engine: taylor; precision: {result.precision or 'float64'}"
     table = Table(title=title, box=box.ROUNDED, title_justify="left", caption=caption,
