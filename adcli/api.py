@@ -167,11 +167,13 @@ def differentiate(
     `wrt` names inputs or intermediate variables (default: every input, in order).
     A derivative is None only when the value does not depend on one of its
     variables at all (then `reason` says why), unless `unconnected="zero"`.
-    `engine`: "tape" (nested tape passes), "taylor" (Taylor mode: one scalar input, or
-    derivatives along `direction`, a mapping input -> direction), or "auto": the tape
-    for orders 1 and 2, Taylor mode above where it applies; `Result.engine` says which
-    ran. `precision` (decimal digits, Taylor mode with mpmath) gives Decimal values;
-    then `at` values may be expression texts such as "pi/4", taken at that precision.
+    `engine`: "tape" (nested tape passes), "taylor" (Taylor mode: scalar inputs, or
+    derivatives along `direction`, a mapping input -> direction; mixed partials of
+    several inputs by interpolating directional series, engine "taylor (interpolated)"),
+    or "auto": the tape for orders 1 and 2, Taylor mode above where it applies;
+    `Result.engine` says which ran. `precision` (decimal digits, Taylor mode with
+    mpmath) gives Decimal values; then `at` values may be expression texts such as
+    "pi/4", taken at that precision.
     """
 
     if unconnected not in UNCONNECTED:
@@ -182,8 +184,12 @@ def differentiate(
         parsed = _program(program)
         names = list(wrt) if wrt else list(at)
         if choose_engine(parsed, engine, order, precision, direction, names, at) == "taylor":
-            return _taylor_result(parsed, at, names, order, let, of, limits, precision,
-                                  direction)
+            try:
+                return _taylor_result(parsed, at, names, order, let, of, limits, precision,
+                                      direction)
+            except AdcliUsageError as error:
+                if not _tape_instead(error, engine, precision):
+                    raise
         program = parsed
     inputs = {k: _as_array(v) for k, v in at.items()}
     names = list(wrt) if wrt else list(inputs)
@@ -546,8 +552,12 @@ def differentiate_batch(
         first = {k: v[0] for k, v in columns.items()} if n else {}
         if choose_engine(program, engine, order, precision, direction, names, first) \
                 == "taylor":
-            return _taylor_batch(program, columns, names, order, let, of, limits, precision,
-                                 direction, exact or {})
+            try:
+                return _taylor_batch(program, columns, names, order, let, of, limits,
+                                     precision, direction, exact or {})
+            except AdcliUsageError as error:
+                if not _tape_instead(error, engine, precision):
+                    raise
     if n > 1 and all(np.ndim(v) == 1 for v in columns.values()):
         batch = _vectorized(program, columns, wrt, order, let, of, unconnected, limits)
         if batch is not None:
@@ -727,11 +737,12 @@ def choose_engine(program: Program, engine: str, order: int, precision: int | No
         unknown = [name for name in direction if name not in inputs]
         if unknown:
             reason = f"--dir names '{unknown[0]}', which is not an --at input"
-    elif order > 0 and (len(names) != 1 or names[0] not in inputs
-                        or np.ndim(_as_input(inputs[names[0]])) != 0):
-        reason = ("Taylor mode gives the derivatives of one scalar input, or derivatives "
-                  "along a direction (--dir); mixed partials of several inputs and tensor "
-                  "derivatives use the tape engine")
+    elif order > 0 and (not names or any(name not in inputs for name in names)
+                        or any(np.ndim(_as_input(inputs[name])) != 0 for name in names)):
+        reason = ("Taylor mode gives the derivatives of scalar inputs (mixed partials of "
+                  "several by interpolating directional series), or derivatives along a "
+                  "direction (--dir); derivatives with respect to tensors or variables of "
+                  "the program use the tape engine")
     if engine == "tape":
         if precision is not None or direction:
             raise AdcliUsageError("--precision and --dir need Taylor mode: use --engine "
@@ -741,7 +752,17 @@ def choose_engine(program: Program, engine: str, order: int, precision: int | No
         if reason:
             raise AdcliUsageError(reason)
         return "taylor"
+    # Measured (bench/bench_mixed.py): from order 3 on, interpolating directional series
+    # beats nested tapes for several inputs too, as one series beats them for one.
     return "tape" if order <= 2 or reason else "taylor"
+
+
+def _tape_instead(error: AdcliUsageError, engine: str, precision: int | None) -> bool:
+    """True when "auto" chose interpolated mixed partials for a tensor-valued program:
+    the tape gives its Jacobians instead."""
+    from adcli.mixed_partials import TensorValuedError
+
+    return isinstance(error, TensorValuedError) and engine == "auto" and precision is None
 
 
 def _as_input(value: Any) -> Any:
@@ -804,6 +825,8 @@ def _taylor_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str],
                    direction: Mapping[str, Any] | None) -> Result:
     from adcli import taylor_mode
 
+    if len(names) > 1 and not direction and order > 0:
+        return _mixed_result(parsed, at, names, order, let, of, limits, precision)
     inputs = {k: _as_input(v) for k, v in at.items()}
     directions = _directions(inputs, direction, order) if direction or order else {}
     label = (DIRECTION_LABEL,) if direction else tuple(names[:1])
@@ -822,6 +845,30 @@ def _taylor_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str],
                   derivatives=derivatives, warnings=tuple(warnings), engine="taylor")
 
 
+MIXED_ENGINE = "taylor (interpolated)"
+
+
+def _mixed_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str], order: int,
+                  let: Any, of: Any, limits: Any, precision: int | None) -> Result:
+    """Every distinct partial of several scalar inputs from directional Taylor series,
+    combined by Griewank-Utke-Walther interpolation (adcli.mixed_partials)."""
+    from adcli import mixed_partials
+
+    inputs = {k: _as_input(v) for k, v in at.items()}
+    try:
+        out = mixed_partials.partials(parsed.tree, parsed.source, inputs, names, order,
+                                      precision, let, of, limits)
+    except AdcliError as error:
+        raise error.with_source(parsed.source) from None
+    derivatives = tuple(Derivative(wrt, len(wrt), _cell(value)) for wrt, value in out.partials)
+    warnings = list(out.warnings)
+    if precision is None:
+        warnings += [f"{label(d.wrt)} is not finite ({_nonfinite_word(d.value)})"
+                     for d in derivatives if not np.all(np.isfinite(d.value))]
+    return Result(inputs=dict(out.inputs), value=_cell(out.value), derivatives=derivatives,
+                  warnings=tuple(warnings), engine=MIXED_ENGINE)
+
+
 def _cell(value: Any) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
@@ -833,7 +880,9 @@ def _taylor_batch(program: Program, columns: Mapping[str, np.ndarray], names: Se
                   order: int, let: Any, of: Any, limits: Any, precision: int | None,
                   direction: Mapping[str, Any] | None, exact: Mapping[str, str]) -> Batch:
     n = len(next(iter(columns.values()))) if columns else 1
-    if n > 1 and precision is None and all(np.ndim(v) == 1 for v in columns.values()):
+    mixed = len(names) > 1 and not direction and order > 0  # already one batched pass
+    if n > 1 and precision is None and not mixed \
+            and all(np.ndim(v) == 1 for v in columns.values()):
         # Elementwise programs: every point at once, one series per point; checked at
         # the ends against single-point runs, as the tape path does.
         try:
