@@ -829,13 +829,13 @@ def _taylor_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str],
         return _mixed_result(parsed, at, names, order, let, of, limits, precision)
     inputs = {k: _as_input(v) for k, v in at.items()}
     directions = _directions(inputs, direction, order) if direction or order else {}
-    label = (DIRECTION_LABEL,) if direction else tuple(names[:1])
+    variable = (DIRECTION_LABEL,) if direction else tuple(names[:1])
     try:
         out = taylor_mode.series(parsed.tree, parsed.source, inputs, directions, order,
                                  precision, let, of, limits)
     except AdcliError as error:
         raise error.with_source(parsed.source) from None
-    derivatives = tuple(Derivative(label * k, k, _cell(out.derivatives[k]))
+    derivatives = tuple(Derivative(variable * k, k, _cell(out.derivatives[k]))
                         for k in range(1, order + 1))
     warnings = list(out.warnings)
     if precision is None:

@@ -191,3 +191,16 @@ def test_random_programs_taylor_matches_nested_tapes(program: str, x: float) -> 
         scale = max(1.0, float(np.abs(expected.value)))
         assert float(got.value) == pytest.approx(float(expected.value), rel=1e-8,
                                                  abs=1e-9 * scale)
+
+
+def test_non_finite_taylor_derivatives_are_warnings_not_a_crash():
+    from click.testing import CliRunner
+
+    from adcli.cli.main import cli
+
+    run = CliRunner().invoke(cli, ["grad", "1/x", "--at", "x=0", "--order", "3",
+                                   "--format", "plain"])
+    assert run.exit_code == 0
+    assert run.stdout.split("\n")[:2] == ["inf", "-inf"]
+    assert "warning: df/dx is not finite (infinite)" in run.stderr
+    assert "warning: d3f/dx3 is not finite (nan)" in run.stderr
