@@ -12,6 +12,7 @@ gradient for a scalar program, a Jacobian for a vector one, a Hessian at order 2
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -185,8 +186,14 @@ def differentiate(
         names = list(wrt) if wrt else list(at)
         if choose_engine(parsed, engine, order, precision, direction, names, at) == "taylor":
             try:
-                return _taylor_result(parsed, at, names, order, let, of, limits, precision,
-                                      direction)
+                result = _taylor_result(parsed, at, names, order, let, of, limits, precision,
+                                        direction)
+                if unconnected == "none" and not direction:
+                    marked = _mark_unconnected(result.derivatives, parsed, at, names, let, of,
+                                               limits)
+                    result = dataclasses.replace(result, derivatives=marked, warnings=(
+                        *result.warnings, *_unused_inputs(marked, result.inputs)))
+                return result
             except AdcliUsageError as error:
                 if not _tape_instead(error, engine, precision):
                     raise
@@ -553,8 +560,14 @@ def differentiate_batch(
         if choose_engine(program, engine, order, precision, direction, names, first) \
                 == "taylor":
             try:
-                return _taylor_batch(program, columns, names, order, let, of, limits,
-                                     precision, direction, exact or {})
+                batch = _taylor_batch(program, columns, names, order, let, of, limits,
+                                      precision, direction, exact or {})
+                if unconnected == "none" and not direction and n:
+                    marked = _mark_unconnected(batch.derivatives, program, first, names, let,
+                                               of, limits)
+                    batch = dataclasses.replace(batch, derivatives=marked, warnings=(
+                        *batch.warnings, *_unused_inputs(marked, batch.inputs)))
+                return batch
             except AdcliUsageError as error:
                 if not _tape_instead(error, engine, precision):
                     raise
@@ -818,6 +831,26 @@ def _directions(inputs: Mapping[str, Any], direction: Mapping[str, Any] | None,
 
 def _point_shape(value: Any) -> Any:
     return np.zeros(()) if isinstance(value, str) else value
+
+
+def _mark_unconnected(derivatives: Sequence[Derivative], program: Program,
+                      at: Mapping[str, Any], names: Sequence[str], let: Any, of: Any,
+                      limits: Any) -> tuple[Derivative, ...]:
+    """Taylor mode gives 0 for a variable the value does not depend on; the contract
+    says None with the reason, as the tape gives. One float64 tape run finds them."""
+    try:
+        point = {k: parse_value(v, let) if isinstance(v, str) else _as_array(v)
+                 for k, v in at.items()}
+        outcome = _run(program, point, let, of, limits, names)
+        reasons = {n: _reason(outcome.tape, outcome.value, _source(outcome, n), n)
+                   for n in names}
+    except AdcliError:
+        return tuple(derivatives)
+    marked = []
+    for d in derivatives:
+        reason = next((reasons[n] for n in d.wrt if reasons.get(n)), None)
+        marked.append(Derivative(d.wrt, d.order, None, reason) if reason else d)
+    return tuple(marked)
 
 
 def _taylor_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str], order: int,

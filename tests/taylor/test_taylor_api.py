@@ -184,7 +184,7 @@ def programs(draw, depth: int = 3) -> str:
 @settings(derandomize=True, max_examples=40, deadline=None)
 @given(programs(), st.floats(-1.5, 1.5))
 def test_random_programs_taylor_matches_nested_tapes(program: str, x: float) -> None:
-    taylor = api.differentiate(program, {"x": x}, order=5, engine="taylor")
+    taylor = api.differentiate(program, {"x": x}, order=5, engine="taylor", unconnected="zero")
     tape = api.differentiate(program, {"x": x}, order=5, engine="tape", unconnected="zero")
     assert taylor.value == pytest.approx(tape.value, rel=1e-12, abs=1e-12)
     for got, expected in zip(taylor.derivatives, tape.derivatives, strict=True):
@@ -204,3 +204,18 @@ def test_non_finite_taylor_derivatives_are_warnings_not_a_crash():
     assert run.stdout.split("\n")[:2] == ["inf", "-inf"]
     assert "warning: df/dx is not finite (infinite)" in run.stderr
     assert "warning: d3f/dx3 is not finite (nan)" in run.stderr
+
+
+def test_taylor_mode_keeps_the_none_contract_for_unused_inputs():
+    # Taylor mode and interpolated mixed partials give the same None-with-a-reason
+    # as the tape for a variable the value does not depend on.
+    for engine in ("taylor", "tape"):
+        result = api.differentiate("x^3", {"x": 1.0, "y": 2.0}, order=3, engine=engine)
+        by_wrt = {d.wrt: d for d in result.derivatives}
+        assert float(by_wrt[("x", "x", "x")].value) == 6.0
+        assert by_wrt[("x", "y")].value is None
+        assert by_wrt[("y", "y", "y")].reason == "the result does not depend on 'y'"
+        assert "the result does not depend on the input 'y'" in result.warnings
+    zero = api.differentiate("x^3", {"x": 1.0, "y": 2.0}, order=3, engine="taylor",
+                             unconnected="zero")
+    assert all(d.value is not None for d in zero.derivatives)
