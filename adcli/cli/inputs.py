@@ -230,10 +230,21 @@ def parse_range(assignment: Assignment, constants: dict[str, Any]) -> np.ndarray
                              f"numbers, for example {example}")
         values.append(float(value.reshape(())))
     start, stop, count = values
+    if not (np.isfinite(start) and np.isfinite(stop)):
+        raise InputError(f"{assignment.option} {assignment.name}: range bounds must be finite "
+                         f"numbers, for example {example}")
     if not count.is_integer() or count < 1:
         raise InputError(f"{assignment.option} {assignment.name}: COUNT must be a whole number "
                          f"of 1 or more, for example {example}")
-    return np.linspace(start, stop, int(count))
+    try:
+        if np.isfinite(stop - start):
+            return np.linspace(start, stop, int(count))
+        # STOP - START overflows float64 (e.g. -1e308:1e308): step by the halves.
+        halves = np.linspace(start / 2, stop / 2, int(count))
+    except (MemoryError, ValueError):
+        raise InputError(f"{assignment.option} {assignment.name}: {count:g} points are too many "
+                         f"to hold in memory, for example {example}") from None
+    return halves * 2
 
 
 def parse_constants(lets: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -314,6 +325,9 @@ def parse_over(overs: tuple[str, ...], samples: int,
     if grid.size < 2 or grid[0] == grid[-1]:
         raise InputError(f"--over {over.name}={over.text}: a plot needs at least two "
                          f"different points, for example {example}")
+    if not np.isfinite(float(grid[-1]) - float(grid[0])):
+        raise InputError(f"--over {over.name}={over.text}: the range is wider than float64 can "
+                         f"span (STOP - START overflows), for example {example}")
     return constants, over.name, grid
 
 
