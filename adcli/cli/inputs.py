@@ -96,7 +96,8 @@ class PointSource:
     def _file_chunks(self) -> Iterator[Chunk]:
         stream = self.points_file
         assert stream is not None
-        header = stream.readline()
+        # A spreadsheet's "CSV UTF-8" starts with a byte order mark: not part of a name.
+        header = stream.readline().removeprefix("\ufeff")
         if not header.strip():
             raise InputError("--points: the file is empty; it needs a header row naming the "
                              "inputs, e.g. 'x,y'")
@@ -108,23 +109,21 @@ class PointSource:
             if not name.isidentifier():
                 raise InputError(f"--points: the header names {name!r}, which is not an "
                                  "input name (the first row must name the inputs, e.g. 'x,y')")
-        line_number = 1
+        line_number = 1  # the file's lines read so far, blank ones included
         while True:
             lines = list(itertools.islice(stream, CHUNK_ROWS))
             if not lines:
                 return
-            try:
-                table = _read_rows(lines, delimiter, len(names), line_number)
-                aligned = table.shape[0] == len(lines)
-            except InputError:
-                if all(line.strip() for line in lines):
-                    raise
-                aligned = False
-            if not aligned:
+            table = _read_rows(lines, delimiter, len(names))
+            kept = lines
+            if table is None or table.shape[0] != len(lines):
                 # Blank lines: drop them, so that rows and their text stay aligned.
-                lines = [line for line in lines if line.strip()]
-                table = _read_rows(lines, delimiter, len(names), line_number)
+                kept = [line for line in lines if line.strip()]
+                table = _read_rows(kept, delimiter, len(names))
+                if table is None:
+                    raise InputError(_bad_row(lines, delimiter, names, line_number + 1))
             line_number += len(lines)
+            lines = kept
             if not lines:
                 continue
             columns = self._with_fixed({name: table[:, i] for i, name in enumerate(names)},
@@ -133,21 +132,43 @@ class PointSource:
             # the file's columns, in its order (no --at values mixed in).
             text = [line.rstrip("\r\n") for line in lines] if list(columns) == names else None
             yield Chunk(columns, text, delimiter)
-            del lines, table, columns, text  # one chunk in memory at a time
+            del lines, kept, table, columns, text  # one chunk in memory at a time
 
 
-def _read_rows(lines: list[str], delimiter: str, width: int, line_number: int) -> np.ndarray:
+def _read_rows(lines: list[str], delimiter: str, width: int) -> np.ndarray | None:
+    """The rows as a table of `width` columns, or None when some row is not that many
+    numbers (blank lines are skipped, so the table may have fewer rows than lines)."""
     if not lines:
         return np.zeros((0, width))
     try:
         table = np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None)
-    except ValueError as error:
-        raise InputError(f"--points: a row after line {line_number} is not "
-                         f"{width} numbers ({error})") from None
-    if table.shape[1] != width:
-        raise InputError(f"--points: rows have {table.shape[1]} columns but the header "
-                         f"names {width}")
-    return table
+    except ValueError:
+        return None
+    return table if table.shape[1] == width else None
+
+
+def _bad_row(lines: list[str], delimiter: str, names: list[str], first_line: int) -> str:
+    """The message for the first row of `lines` (line `first_line` of the file onwards)
+    that is not one number per header name: its line number, its text and what is wrong."""
+    for offset, line in enumerate(lines):
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        where = f"--points: line {first_line + offset}: {shown!r}"
+        fields = text.split(delimiter)
+        if len(fields) != len(names):
+            return (f"{where} has {len(fields)} value{'s' if len(fields) != 1 else ''}, but "
+                    f"the header names {len(names)} ({delimiter.join(names)})")
+        for column, (field, name) in enumerate(zip(fields, names, strict=True), 1):
+            if not field.strip():
+                return f"{where} has an empty value in column {column} ({name})"
+            try:
+                float(field)
+            except ValueError:
+                return f"{where}: {field.strip()!r} in column {column} ({name}) is not a number"
+    return (f"--points: a row from line {first_line} on is not {len(names)} numbers "
+            f"({delimiter.join(names)})")
 
 
 def _is_stdin(stream: IO[str] | None) -> bool:

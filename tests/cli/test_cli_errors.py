@@ -102,7 +102,8 @@ def test_program_and_points_cannot_both_come_from_stdin(adcli):
 def test_a_points_row_with_the_wrong_width_is_a_usage_error(adcli):
     run = adcli("grad", "x", "--points", "-", input="x,y\n1\n")
     assert run.exit_code == 2
-    assert run.stderr == usage("grad", "--points: rows have 1 columns but the header names 2")
+    assert run.stderr == usage("grad", "--points: line 2: '1' has 1 value, but the header names 2 "
+                                               "(x,y)")
 
 
 def test_an_empty_points_file_is_a_usage_error(adcli):
