@@ -1447,7 +1447,8 @@ def evaluate(
     except RecursionError:
         raise AdcliLimitError(
             "the program is nested too deeply (expressions or calls)", None,
-            hint="split long expressions, or raise Limits.max_call_depth",
+            hint="split long expressions, or raise the limit: adcli --max-depth N "
+                 "(Python: Limits(max_call_depth=N))",
         ) from None
     except MemoryError:
         raise AdcliLimitError("the program needs more memory than there is") from None

@@ -239,7 +239,8 @@ class _Indenter(PostLex):
                         raise AdcliLimitError(
                             f"blocks are nested more than {st.max_nesting} deep",
                             _after(token),
-                            hint="raise Limits.max_nesting to allow deeper nesting",
+                            hint="split the program into smaller parts (from Python, "
+                                 "Limits(max_nesting=N) raises the limit)",
                         )
                     indent_tok = Token.new_borrow_pos("_INDENT", indent_str, token)
                     history.append(indent_tok)
@@ -262,7 +263,8 @@ class _Indenter(PostLex):
                     raise AdcliLimitError(
                         f"brackets are nested more than {st.max_nesting} deep",
                         _tok_span(token),
-                        hint="raise Limits.max_nesting to allow deeper nesting",
+                        hint="split the program into smaller parts (from Python, "
+                             "Limits(max_nesting=N) raises the limit)",
                     )
             elif kind in _CLOSE:
                 if not brackets:
