@@ -521,7 +521,7 @@ def tape_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
 @click.option("--wrt", metavar="A,B", help="The inputs (default: every --at input).")
 @click.option("--order", type=click.IntRange(1, None), default=1, show_default=True,
               help="Highest derivative order to check.")
-@click.option("--tolerance", type=float, default=1e-6, show_default=True,
+@click.option("--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
               help="Largest accepted relative difference.")
 @output_options
 @handles_errors
