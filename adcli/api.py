@@ -81,6 +81,30 @@ def _as_array(value: Any) -> np.ndarray:
         else np.asarray(value)
 
 
+def _inputs(at: Mapping[str, Any] | None, let: Mapping[str, Any] | None = None,
+            ) -> dict[str, np.ndarray]:
+    """Input values as arrays: numbers, nested lists, arrays, tensors, or expression
+    texts such as "pi/4" (evaluated); anything else is a usage error naming the input."""
+    arrays = {}
+    for name, value in (at or {}).items():
+        try:
+            if isinstance(value, str):
+                arrays[name] = parse_value(value, let)
+                continue
+            array = _as_array(value)
+        except AdcliError as error:
+            raise AdcliUsageError(f"the value of input '{name}', {value!r}, cannot be "
+                                  f"evaluated: {error.message}") from None
+        except (TypeError, ValueError) as error:
+            raise AdcliUsageError(f"the value of input '{name}' must be a number, a nested "
+                                  f"list of numbers or an array ({error})") from None
+        if array.dtype.kind not in "fcb":
+            raise AdcliUsageError(f"the value of input '{name}' must be numbers, not "
+                                  f"{array.dtype.name} ({value!r})")
+        arrays[name] = array
+    return arrays
+
+
 @dataclass(frozen=True)
 class Program:
     """A parsed program with its text, so that errors can show the offending line."""
@@ -143,7 +167,7 @@ def evaluate(program: Any, at: Mapping[str, Any] | None = None,
              let: Mapping[str, Any] | None = None, of: str | None = None,
              limits: Any = None) -> Result:
     """The value of `program` with inputs `at` and constants `let` (nothing is watched)."""
-    inputs = {k: _as_array(v) for k, v in (at or {}).items()}
+    inputs = _inputs(at, let)
     outcome = _run(program, inputs, let, of, limits)
     return Result(inputs=inputs, value=_as_array(outcome.value),
                   warnings=tuple(outcome.warnings),
@@ -198,7 +222,7 @@ def differentiate(
                 if not _tape_instead(error, engine, precision):
                     raise
         program = parsed
-    inputs = {k: _as_array(v) for k, v in at.items()}
+    inputs = _inputs(at, let)
     names = list(wrt) if wrt else list(inputs)
     outcome = _run(program, inputs, let, of, limits, names)
     derivatives = _derive(outcome, names, order, unconnected, pointwise=False)
@@ -299,7 +323,8 @@ def _source(outcome: Any, name: str) -> Any:
         return outcome.variables[name]
     known = sorted(set(outcome.inputs) | set(outcome.variables))
     raise AdcliUsageError(
-        f"--wrt names '{name}', which is neither an input nor a variable of the program",
+        f"cannot differentiate with respect to '{name}': it is neither an input nor a "
+        "variable of the program",
         hint=f"known names: {', '.join(known) or '(none)'}",
     )
 
@@ -363,7 +388,7 @@ def _wrt_shape(result: Result, name: str) -> tuple[int, ...]:
 def tape_rows(program: Any, at: Mapping[str, Any], let: Mapping[str, Any] | None = None,
               of: str | None = None, limits: Any = None) -> tuple[Result, list[TapeRow]]:
     """The recorded tape of one run, one row per input and operation, with adjoints."""
-    inputs = {k: _as_array(v) for k, v in at.items()}
+    inputs = _inputs(at, let)
     outcome = _run(program, inputs, let, of, limits)
     tape: GradientTape = outcome.tape
     records = list(tape._records)
@@ -422,7 +447,7 @@ def check(program: Any, at: Mapping[str, Any], wrt: Sequence[str] | None = None,
     automatic order-(k-1) derivative (order 1: of the value itself), one input
     entry at a time, so that every order is checked against the one below it."""
     program = _program(program)
-    inputs = {k: _as_array(v) for k, v in at.items()}
+    inputs = _inputs(at, let)
     names = list(wrt) if wrt else list(inputs)
     for name in names:
         if name not in inputs:

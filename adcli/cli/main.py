@@ -136,9 +136,22 @@ def _warn(warnings: Any, quiet: bool) -> None:
         _print_error(f"warning: {warning}")
 
 
+def _finite_tolerance(value: float) -> float:
+    # FloatRange lets nan through (every comparison with nan is false).
+    if value != value or value == float("inf"):
+        raise click.BadParameter("the tolerance must be a finite number, e.g. 1e-6",
+                                 param_hint="'--tolerance'")
+    return value
+
+
 def _title(program: str) -> str:
-    one_line = " ".join(line.strip() for line in program.strip().splitlines())
-    return one_line if len(one_line) <= 120 else one_line[:117] + "..."
+    """A table's title: a one-line program as it is, else its first line and its length,
+    so that a long program does not make every table as wide as the program."""
+    lines = [line.rstrip() for line in program.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    title = lines[0] if len(lines) == 1 else f"{lines[0]} ... ({len(lines)} lines)"
+    return title if len(title) <= 80 else title[:77] + "..."
 
 
 def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
@@ -522,6 +535,7 @@ def tape_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
 @click.option("--order", type=click.IntRange(1, None), default=1, show_default=True,
               help="Highest derivative order to check.")
 @click.option("--tolerance", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+              callback=lambda ctx, param, value: _finite_tolerance(value),
               help="Largest accepted relative difference.")
 @output_options
 @handles_errors

@@ -81,8 +81,9 @@ def test_an_input_given_twice_is_a_usage_error(adcli):
 def test_unknown_wrt_name_lists_the_known_names(adcli):
     run = adcli("grad", "y = x * x", "--at", "x=1", "--wrt", "q")
     assert run.exit_code == 2
-    assert run.stderr == ("usage error: --wrt names 'q', which is neither an input nor a "
-                          "variable of the program\nhint: known names: x, y\n")
+    assert run.stderr == ("usage error: cannot differentiate with respect to 'q': it is "
+                          "neither an input nor a variable of the program\n"
+                          "hint: known names: x, y\n")
 
 
 def test_a_malformed_wrt_is_a_usage_error(adcli):
@@ -201,3 +202,16 @@ def test_element_and_depth_limits_are_options_too(adcli):
     shallow = adcli("--max-depth", "30", "eval",
                     "def f(n): return 0 if n == 0 else f(n - 1)\nf(20)", "--format", "plain")
     assert (shallow.exit_code, shallow.stdout) == (0, "0.0\n")
+
+
+def test_a_nan_tolerance_is_a_usage_error(adcli):
+    run = adcli("check", "x*x", "--at", "x=1", "--tolerance", "nan")
+    assert run.exit_code == 2
+    assert "the tolerance must be a finite number, e.g. 1e-6" in run.stderr
+
+
+def test_a_long_program_titles_its_table_with_its_first_line(adcli):
+    program = "def f(x):\n    return x*x\n\nf(x) + 1\n"
+    run = adcli("grad", program, "--at", "x=2", ascii=True)
+    assert run.exit_code == 0
+    assert run.table().splitlines()[0] == "def f(x): ... (3 lines)"
