@@ -231,37 +231,21 @@ def _verified(tree: Any, source: str | None, inputs: Mapping[str, Any], names: S
               ) -> tuple[Any, list[np.ndarray], list[str], dict[str, np.ndarray]]:
     """f(a) and the partials (mpf) agreeing to `precision` digits between two runs 20
     digits apart, raising the working precision as taylor_mode does."""
-    import mpmath
-
     n = len(names)
     # Guard digits for the cancellation: log10 of the largest weight sum.
     largest = max(sum(abs(g) for g in row) for rows in weights(n, order) for row in rows)
     digits = taylor_mode.working_digits(precision, order) + int(math.log10(largest)) + 1
-    worst = math.inf
-    for _attempt in range(taylor_mode.MAX_ESCALATIONS):
-        low, warnings, points = _directional(tree, source, inputs, names, order, digits, let,
+
+    def run(working: int) -> tuple[Any, Any]:
+        raw, warnings, points = _directional(tree, source, inputs, names, order, working, let,
                                              of, limits)
-        high, _w, _p = _directional(tree, source, inputs, names, order, digits + 20, let, of,
-                                    limits)
-        low_partials = _combine_mp(low, n, order, digits)
-        high_partials = _combine_mp(high, n, order, digits + 20)
-        with mpmath.workdps(digits + 20):
-            values_low = np.concatenate([np.asarray(low[0][:1], dtype=object)] + low_partials)
-            values_high = np.concatenate([np.asarray(high[0][:1], dtype=object)]
-                                         + high_partials)
-            gaps = taylor_mode._relative_gap(values_low, values_high)
-        worst = float(np.max(gaps))
-        if worst <= 10.0 ** -(precision + 1) or not math.isfinite(worst):
-            break
-        correct = -math.log10(worst) if worst < 1 else 0.0
-        digits += int(math.ceil(precision + 1 - correct)) + 10
-    warnings = list(warnings)
-    if math.isfinite(worst) and worst > 10.0 ** -(precision + 1):
-        trusted = int(-math.log10(worst)) if worst < 1 else 0
-        warnings.append(f"only about {trusted} of the {precision} digits could be verified "
-                        f"(two runs at {digits} and {digits + 20} digits differ by "
-                        f"{worst:.1e})")
-    return high[0][0], high_partials, warnings, points
+        partials = _combine_mp(raw, n, order, working)
+        values = np.concatenate([np.asarray(raw[0][:1], dtype=object)] + partials)
+        return (raw, partials, warnings, points), values
+
+    (_low, _lp, warnings, points), (high, high_partials, _w, _p), _d, unverified = \
+        taylor_mode.verify_digits(run, precision, digits)
+    return high[0][0], high_partials, list(warnings) + unverified, points
 
 
 def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Sequence[str],

@@ -50,6 +50,37 @@ class Coefficients:
     precision: int | None
 
 
+def verify_digits(run: Any, precision: int, digits: int) -> tuple[Any, Any, int, list[str]]:
+    """Run at `digits` and at `digits + 20` working digits until the two runs agree to
+    `precision` significant digits, raising the working precision as needed.
+
+    `run(working_digits)` returns (its result, an object array of mpf values to compare).
+    Returns the lower and the higher run's results, the working digits of the lower
+    run, and a warning when the runs never agreed."""
+    import mpmath
+
+    worst = math.inf
+    for _attempt in range(MAX_ESCALATIONS):
+        low, low_values = run(digits)
+        high, high_values = run(digits + 20)
+        with mpmath.workdps(digits + 20):
+            gaps = _relative_gap(low_values, high_values)
+        worst = float(np.max(gaps)) if gaps.size else 0.0
+        if worst <= 10.0 ** -(precision + 1) or not math.isfinite(worst):
+            break
+        # The lower run kept about `correct` digits: raise the working precision by what
+        # it lacked, and a margin.
+        correct = -math.log10(worst) if worst < 1 else 0.0
+        digits += int(math.ceil(precision + 1 - correct)) + 10
+    warnings = []
+    if math.isfinite(worst) and worst > 10.0 ** -(precision + 1):
+        trusted = int(-math.log10(worst)) if worst < 1 else 0
+        warnings.append(f"only about {trusted} of the {precision} digits could be verified "
+                        f"(two runs at {digits} and {digits + 20} digits differ by "
+                        f"{worst:.1e})")
+    return low, high, digits, warnings
+
+
 def working_digits(precision: int, order: int) -> int:
     """The first working precision for D digits at order K."""
     return precision + 10 + order // 4
@@ -204,29 +235,15 @@ def _precise(tree: Any, source: str | None, inputs: Mapping[str, Any],
              limits: Any) -> Coefficients:
     if precision < 1:
         raise AdcliUsageError(f"the precision must be 1 digit or more, not {precision}")
-    digits = working_digits(precision, order)
-    for _attempt in range(MAX_ESCALATIONS):
-        low, warnings, points = _mp_run(tree, source, inputs, directions, order, digits, let,
-                                        of, limits)
-        high, _w, _p = _mp_run(tree, source, inputs, directions, order, digits + 20, let, of,
-                               limits)
-        import mpmath
+    import mpmath
 
-        with mpmath.workdps(digits + 20):
-            gaps = _relative_gap(low, high)
-        worst = float(np.max(gaps)) if gaps.size else 0.0
-        if worst <= 10.0 ** -(precision + 1) or not math.isfinite(worst):
-            break
-        # The lower run kept about `correct` digits: raise the working precision by what
-        # it lacked, and a margin.
-        correct = -math.log10(worst) if worst < 1 else 0.0
-        digits += int(math.ceil(precision + 1 - correct)) + 10
-    warnings = list(warnings)
-    if math.isfinite(worst) and worst > 10.0 ** -(precision + 1):
-        trusted = int(-math.log10(worst)) if worst < 1 else 0
-        warnings.append(f"only about {trusted} of the {precision} digits could be verified "
-                        f"(two runs at {digits} and {digits + 20} digits differ by "
-                        f"{worst:.1e})")
+    def run(working: int) -> tuple[Any, Any]:
+        result = _mp_run(tree, source, inputs, directions, order, working, let, of, limits)
+        return result, result[0]
+
+    (_low, warnings, points), (high, _w, _p), digits, unverified = verify_digits(
+        run, precision, working_digits(precision, order))
+    warnings = list(warnings) + unverified
     # Every conversion at the working precision: mpmath's default 15 digits would round.
     with mpmath.workdps(digits + 20):
         return Coefficients(_decimals(high, precision), _derivatives(high, precision),
@@ -305,4 +322,4 @@ def check_inputs(names: Sequence[str], inputs: Mapping[str, Any]) -> None:
 
 
 __all__ = ["Coefficients", "AdcliError", "check_inputs", "series", "uses_tape_functions",
-           "working_digits"]
+           "verify_digits", "working_digits"]
