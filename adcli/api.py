@@ -213,10 +213,7 @@ def differentiate(
                 result = _taylor_result(parsed, at, names, order, let, of, limits, precision,
                                         direction)
                 if unconnected == "none" and not direction:
-                    marked = _mark_unconnected(result.derivatives, parsed, at, names, let, of,
-                                               limits)
-                    result = dataclasses.replace(result, derivatives=marked, warnings=(
-                        *result.warnings, *_unused_inputs(marked, result.inputs)))
+                    result = _mark_unconnected(result, parsed, at, names, let, of, limits)
                 return result
             except AdcliUsageError as error:
                 if not _tape_instead(error, engine, precision):
@@ -588,10 +585,7 @@ def differentiate_batch(
                 batch = _taylor_batch(program, columns, names, order, let, of, limits,
                                       precision, direction, exact or {})
                 if unconnected == "none" and not direction and n:
-                    marked = _mark_unconnected(batch.derivatives, program, first, names, let,
-                                               of, limits)
-                    batch = dataclasses.replace(batch, derivatives=marked, warnings=(
-                        *batch.warnings, *_unused_inputs(marked, batch.inputs)))
+                    batch = _mark_unconnected(batch, program, first, names, let, of, limits)
                 return batch
             except AdcliUsageError as error:
                 if not _tape_instead(error, engine, precision):
@@ -858,11 +852,11 @@ def _point_shape(value: Any) -> Any:
     return np.zeros(()) if isinstance(value, str) else value
 
 
-def _mark_unconnected(derivatives: Sequence[Derivative], program: Program,
-                      at: Mapping[str, Any], names: Sequence[str], let: Any, of: Any,
-                      limits: Any) -> tuple[Derivative, ...]:
-    """Taylor mode gives 0 for a variable the value does not depend on; the contract
-    says None with the reason, as the tape gives. One float64 tape run finds them."""
+def _mark_unconnected(result: Any, program: Program, at: Mapping[str, Any],
+                      names: Sequence[str], let: Any, of: Any, limits: Any) -> Any:
+    """A Taylor-mode Result or Batch with None (and the reason, and the unused-input
+    warning) for a variable the value does not depend on, as the tape gives; the
+    series give 0 there. One float64 tape run at `at` finds such variables."""
     try:
         point = {k: parse_value(v, let) if isinstance(v, str) else _as_array(v)
                  for k, v in at.items()}
@@ -870,12 +864,13 @@ def _mark_unconnected(derivatives: Sequence[Derivative], program: Program,
         reasons = {n: _reason(outcome.tape, outcome.value, _source(outcome, n), n)
                    for n in names}
     except AdcliError:
-        return tuple(derivatives)
+        return result
     marked = []
-    for d in derivatives:
+    for d in result.derivatives:
         reason = next((reasons[n] for n in d.wrt if reasons.get(n)), None)
         marked.append(Derivative(d.wrt, d.order, None, reason) if reason else d)
-    return tuple(marked)
+    return dataclasses.replace(result, derivatives=tuple(marked), warnings=(
+        *result.warnings, *_unused_inputs(marked, result.inputs)))
 
 
 def _taylor_result(parsed: Program, at: Mapping[str, Any], names: Sequence[str], order: int,
