@@ -228,7 +228,9 @@ def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int,
 
         collected = list(tracked())
         _warn(warnings, quiet)
-        merged = collected[0] if len(collected) == 1 else _concat(collected)
+        from adcli.api import concat_batches
+
+        merged = collected[0] if len(collected) == 1 else concat_batches(collected)
         tables.console().print(tables.results_table(merged, _title(text), digits, partial))
         return
     if fmt == "json":
@@ -284,12 +286,6 @@ def taylor_options(command: Callable[..., Any]) -> Callable[..., Any]:
 precision_option = click.option(
     "--precision", type=click.IntRange(1, 100000), metavar="D",
     help="Compute with D significant decimal digits (mpmath); every format prints them.")
-
-
-def _concat(batches: list[Any]) -> Any:
-    from adcli.api import concat_batches
-
-    return concat_batches(batches)
 
 
 @click.group(invoke_without_command=True,

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from adcli.api import Batch, Derivative, Result, label
+from adcli.api import Batch, Result, label
 
 _RAW = "@@adcli-decimal:"
 
@@ -237,7 +237,3 @@ def taylor_object(result: Any, polynomial_text: str | None) -> dict[str, Any]:
         "polynomial": polynomial_text,
         "warnings": list(result.warnings),
     }
-
-
-def derivative_of(batch: Batch, wrt: tuple[str, ...]) -> Derivative | None:
-    return next((d for d in batch.derivatives if d.wrt == wrt), None)
