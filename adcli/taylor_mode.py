@@ -1,7 +1,7 @@
 """Programs in Taylor mode: derivatives of any order, and digits that can be trusted.
 
 One responsibility, for adcli.api: run a program on truncated Taylor series
-(adcli.engine.taylor) seeded x = a + t v, and turn the coefficients into results,
+(adcli.engine.series) seeded x = a + t v, and turn the coefficients into results,
 with an error guarantee:
 
 - `--precision D` (mpmath): the program runs twice, at W and W + 20 digits (W = D +
@@ -122,7 +122,7 @@ def _run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
                 let: Mapping[str, Any] | None, of: str | None, limits: Any
                 ) -> tuple[np.ndarray, tuple[str, ...], dict[str, np.ndarray]]:
     """One run: the value's coefficients (K+1, ...), the warnings, the input points."""
-    from adcli.engine import taylor
+    from adcli.engine import series as taylor
     from adcli.lang import run
 
     with taylor.active(precision):

@@ -62,7 +62,7 @@ PRIMITIVES: dict[str, Primitive] = {}
 # `bind` only pays for tapes that may record.
 RECORDING_TAPES: list[Any] = []
 
-# The Taylor-mode dispatcher (adcli.engine.taylor.dispatch), present only while a Taylor
+# The Taylor-mode dispatcher (adcli.engine.series.dispatch), present only while a Taylor
 # run is active, so that the ordinary path pays one truth test of an empty list.
 TAYLOR_DISPATCH: list[Callable[..., Any]] = []
 

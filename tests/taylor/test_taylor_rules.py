@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import adcli as tf
-from adcli.engine import taylor
+from adcli.engine import series as taylor
 from adcli.engine.primitives import PRIMITIVES, bind
 
 ORDER = 6
