@@ -1,15 +1,75 @@
 """Errors every layer of adcli raises, and their rendering with a caret under the source.
 
 One responsibility: the error vocabulary. Every failure a user can cause is an
-`AdcliError` with a `kind` (syntax, name, type, shape, value, limit) and, where the
-failure has a place in a program, a `Span`. `render()` turns it into the text the
-CLI and the REPL print: the message, `line:column`, the source line and a caret or
-underline under the span. Imports nothing from adcli.
+`AdcliError` with a `kind` (syntax, name, type, shape, value, limit, usage) and,
+where the failure has a place in a program, a `Span`. An error carries fields as
+well as words, so that no caller reads a message to decide anything:
+
+- `parameter`: the library parameter it is about (`at`, `let`, `wrt`, `order`,
+  `engine`, `precision`, `direction`, `unconnected`, `of`), and `name`: the input
+  or variable it is about;
+- `limit`: the `Limits` field a limit error ran into;
+- `settings`: what the user may change to fix it, as `Setting`s (a parameter and a
+  value, or a limit to raise), rendered by each face in its own words.
+
+Messages and hints speak the library's words only. `render(phrasing)` turns an
+error into the text a face prints: the message, `line:column`, the source line, a
+caret under the span, and the hint with each setting phrased by `phrasing` (the
+CLI says `--dir x=1` and `adcli --max-depth N` where Python says `direction=...`
+and `Limits(max_call_depth=N)`). Imports nothing from adcli.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One thing a user can set to fix an error: a parameter with a value (`name`, when
+    given, is the input or constant it assigns: at y=VALUE), or a limit to raise
+    (`limit=True`, `parameter` a `Limits` field). `note` says what it means."""
+
+    parameter: str
+    value: str = "VALUE"
+    name: str | None = None
+    note: str | None = None
+    limit: bool = False
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """How a face names settings. The default is Python's: `engine='tape'`,
+    `at={'y': VALUE}`, `Limits(max_call_depth=N)`. A face maps parameters to its own
+    words (`options`: "direction" -> "--dir") and limits to how it raises them."""
+
+    options: Mapping[str, str] = field(default_factory=dict)
+    limits: Mapping[str, str] = field(default_factory=dict)
+
+    def setting(self, setting: Setting) -> str:
+        if setting.limit:
+            text = self.limits.get(setting.parameter) or f"Limits({setting.parameter}=N)"
+        elif setting.parameter in self.options:
+            value = setting.value if setting.name is None else f"{setting.name}={setting.value}"
+            text = f"{self.options[setting.parameter]} {value}"
+        elif setting.name is not None:
+            text = f"{setting.parameter}={{{setting.name!r}: {_literal(setting.value)}}}"
+        else:
+            text = f"{setting.parameter}={_literal(setting.value)}"
+        return text + (f" ({setting.note})" if setting.note else "")
+
+    def parameter(self, parameter: str) -> str:
+        """The face's name for a parameter (an option such as --dir, or the parameter)."""
+        return self.options.get(parameter, parameter)
+
+
+PYTHON = Phrasing()
+
+
+def _literal(value: str) -> str:
+    """A setting's value in Python: a placeholder (VALUE, N) as it is, a word quoted."""
+    return value if value.isupper() or not value.isidentifier() else repr(value)
 
 
 @dataclass(frozen=True)
@@ -39,12 +99,21 @@ class AdcliError(Exception):
         span: Span | None = None,
         source: str | None = None,
         hint: str | None = None,
+        *,
+        parameter: str | None = None,
+        name: str | None = None,
+        limit: str | None = None,
+        settings: tuple[Setting, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.span = span
         self.source = source
         self.hint = hint
+        self.parameter = parameter
+        self.name = name
+        self.limit = limit
+        self.settings = settings
 
     def with_source(self, source: str | None) -> AdcliError:
         """Attach the program text, so that `render` can show the offending line."""
@@ -61,15 +130,25 @@ class AdcliError(Exception):
     def __str__(self) -> str:
         return self.render()
 
-    def render(self) -> str:
-        """The full text for a person: `kind error at line:col: message`, the line, a caret."""
+    def render(self, phrasing: Phrasing = PYTHON) -> str:
+        """The full text for a person: `kind error at line:col: message`, the line, a
+        caret, and the hint with its settings in `phrasing`'s words."""
         where = f" at {self.span}" if self.span is not None else ""
         lines = [f"{self.kind} error{where}: {self.message}"]
         if self.span is not None and self.source is not None:
             lines.extend(source_excerpt(self.source, self.span))
-        if self.hint:
-            lines.append(f"hint: {self.hint}")
+        hint = self.full_hint(phrasing)
+        if hint:
+            lines.append(f"hint: {hint}")
         return "\n".join(lines)
+
+    def full_hint(self, phrasing: Phrasing = PYTHON) -> str:
+        """The hint's words followed by its settings, joined by "or"."""
+        settings = " or ".join(phrasing.setting(s) for s in self.settings)
+        if self.hint and settings:
+            return f"{self.hint} {settings}" if self.hint.endswith(("with", "use")) \
+                else f"{self.hint}: {settings}"
+        return self.hint or settings
 
 
 def source_excerpt(source: str, span: Span) -> list[str]:

@@ -42,6 +42,7 @@ from adcli.errors import (
     AdcliTypeError,
     AdcliUsageError,
     AdcliValueError,
+    Setting,
     Span,
 )
 from adcli.lang import ast
@@ -285,8 +286,8 @@ class _State:
         if self.steps > self.max_iterations:
             raise AdcliLimitError(
                 f"the program ran more than {self.max_iterations:,} loop iterations and calls",
-                span, hint="if it is meant to run longer, raise the limit: "
-                           "adcli --max-iterations N (Python: Limits(max_iterations=N))",
+                span, hint="if it is meant to run longer, raise the limit",
+                limit="max_iterations", settings=(Setting("max_iterations", limit=True),),
             )
 
     def bind_watched(self, name: str, value: Any) -> Any:
@@ -721,8 +722,8 @@ class _Compiler:
         return AdcliLimitError(
             f"a tensor of {count:,} elements is more than the limit of "
             f"{self.st.max_elements:,}", span,
-            hint="to allow bigger tensors: adcli --max-elements N "
-                 "(Python: Limits(max_tensor_elements=N))",
+            hint="to allow bigger tensors", limit="max_tensor_elements",
+            settings=(Setting("max_tensor_elements", limit=True),),
         )
 
     def engine_error(self, error: Exception, span: Span, what: str, args: tuple) -> AdcliError:
@@ -1117,8 +1118,8 @@ class _Compiler:
             raise AdcliLimitError(
                 f"calls are nested more than {st.limits.max_call_depth} deep "
                 "(a recursion without an end?)", span,
-                hint="to allow deeper recursion: adcli --max-depth N "
-                     "(Python: Limits(max_call_depth=N))",
+                hint="to allow deeper recursion", limit="max_call_depth",
+                settings=(Setting("max_call_depth", limit=True),),
             )
         try:
             signal = function.body(local)
@@ -1384,7 +1385,7 @@ def _execute(program: ast.Program, st: _State) -> None:
         st.returned = signal.value
 
 
-def evaluate(
+def execute(
     program: ast.Program,
     inputs: Mapping[str, Any],
     constants: Mapping[str, Any],
@@ -1447,8 +1448,8 @@ def evaluate(
     except RecursionError:
         raise AdcliLimitError(
             "the program is nested too deeply (expressions or calls)", None,
-            hint="split long expressions, or raise the limit: adcli --max-depth N "
-                 "(Python: Limits(max_call_depth=N))",
+            hint="split long expressions, or raise the limit", limit="max_call_depth",
+            settings=(Setting("max_call_depth", limit=True),),
         ) from None
     except MemoryError:
         raise AdcliLimitError("the program needs more memory than there is") from None
@@ -1458,7 +1459,7 @@ def evaluate(
 
 
 def session_state(limits: Limits, tape: GradientTape) -> _State:
-    """A run state that outlives its runs, for adcli.lang.session: pass it to `evaluate`
+    """A run state that outlives its runs, for adcli.lang.session: pass it to `execute`
     as `session=` once per input. It keeps the globals (variables and functions) and
     the tape, and watches every top-level float variable as it is assigned."""
     st = _State(limits, tape, None, frozenset(), False)
@@ -1489,7 +1490,7 @@ def run_program(
     constants = dict(constants or {})
     watch_set = frozenset(watch)
     try:
-        value, value_name, st, input_tensors = evaluate(
+        value, value_name, st, input_tensors = execute(
             program, inputs, constants, of=of, limits=limits, source=source,
             watch=watch_set, check=bool(check_finite), tape=tape,
         )
@@ -1499,7 +1500,7 @@ def run_program(
             raise AdcliTypeError(f"the program's value is {_describe(value)}", program.span)
         if warning is None and check_finite is None and not _is_finite(value):
             # Find the first operation that made nan/inf, in a second, checking run.
-            _v, _n, checking, _i = evaluate(
+            _v, _n, checking, _i = execute(
                 program, inputs, constants, of=of, limits=limits, source=source,
                 watch=watch_set, check=True,
             )

@@ -129,6 +129,7 @@ def parse(
             f"the program has {len(source):,} characters; the limit is {max_chars:,}",
             _offset_span(source, max_chars),
             hint="raise Limits.max_source_chars to allow longer programs",
+            limit="max_source_chars",
         ).with_source(source)
     # The indenter closes blocks at a newline, so the text must end with one.
     text = source if source.endswith("\n") else source + "\n"
@@ -240,7 +241,7 @@ class _Indenter(PostLex):
                             f"blocks are nested more than {st.max_nesting} deep",
                             _after(token),
                             hint="split the program into smaller parts (from Python, "
-                                 "Limits(max_nesting=N) raises the limit)",
+                                 "Limits(max_nesting=N) raises the limit)", limit="max_nesting",
                         )
                     indent_tok = Token.new_borrow_pos("_INDENT", indent_str, token)
                     history.append(indent_tok)
@@ -264,7 +265,7 @@ class _Indenter(PostLex):
                         f"brackets are nested more than {st.max_nesting} deep",
                         _tok_span(token),
                         hint="split the program into smaller parts (from Python, "
-                             "Limits(max_nesting=N) raises the limit)",
+                             "Limits(max_nesting=N) raises the limit)", limit="max_nesting",
                     )
             elif kind in _CLOSE:
                 if not brackets:
