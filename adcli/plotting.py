@@ -1,12 +1,12 @@
 """Curves for `adcli plot`: f, f', f'', ... of a program over one variable, ready to draw.
 
 One responsibility: sample the variable, evaluate the program and its derivatives in
-one vectorized pass through adcli.api (the tape for order 1, Taylor mode above where
-it applies), then prepare the curves so that any plotting library draws them
-honestly: non-finite values and jumps across a pole break a curve (NaN gaps) instead
-of drawing vertical lines, and the y-range is robust, ignoring the spikes next to a
-pole. Imports numpy and adcli.api (and the errors); never a plotting library, so the
-terminal and image renderers in adcli.cli only draw what this module prepared.
+one vectorized pass through adcli.api (the engine chosen as for any request), then
+prepare the curves so that any plotting library draws them honestly: non-finite
+values and jumps across a pole break a curve (NaN gaps) instead of drawing vertical
+lines, and the y-range is robust, ignoring the spikes next to a pole. Imports numpy
+and adcli.api (and the errors); never a plotting library, so the terminal and image
+renderers in adcli.cli only draw what this module prepared.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from adcli import api
-from adcli.errors import AdcliError, AdcliUsageError
+from adcli.errors import AdcliUsageError
 
 # The middle of the finite values sets the scale; the range may grow past it by
 # REACH spans, so that steep but finite curves (x^10, exp(x)) keep their extremes
@@ -61,18 +61,17 @@ def curves(program: Any, variable: str, grid: np.ndarray, order: int,
            let: Mapping[str, Any] | None = None, of: str | None = None,
            ylim: tuple[float, float] | None = None) -> Plot:
     """Evaluate `program` and its derivatives up to `order` with respect to `variable`
-    at every point of `grid` (in one vectorized pass where the program allows it) and
-    prepare the curves; `ylim` overrides the robust y-range."""
-    parsed = api.parse_program(program) if isinstance(program, str) else program
+    at every point of `grid` (in one vectorized pass where the program allows it; the
+    engine is chosen as for any request) and prepare the curves; `ylim` overrides the
+    robust y-range."""
     grid = np.asarray(grid, dtype=np.float64)
-    engine = _engine(parsed, variable, grid, order)
-    batch = api.differentiate_batch(parsed, {variable: grid}, [variable], order, let, of,
-                                    unconnected="zero", engine=engine)
+    batch = api.differentiate_batch(program, {variable: grid}, [variable], order, let, of,
+                                    unconnected="zero")
     if batch.value.shape != grid.shape:
         raise AdcliUsageError(
             f"plot draws a program with one number per point, but its value has shape "
             f"{batch.value.shape[1:]}",
-            hint="plot one entry, e.g. with --of NAME or by indexing the result")
+            hint="plot one entry, e.g. by indexing the result")
     columns: list[tuple[tuple[str, ...], np.ndarray]] = [((), batch.value)]
     columns += [(d.wrt, np.zeros(grid.shape) if d.value is None else d.value)
                 for d in batch.derivatives]
@@ -86,20 +85,9 @@ def curves(program: Any, variable: str, grid: np.ndarray, order: int,
     prepared = tuple(Curve(wrt, *clip_to_band(x, y, limits[0] - span, limits[1] + span))
                      for wrt, x, y in broken)
     xlim = (float(grid[0]), float(grid[-1])) if grid.size else (0.0, 1.0)
-    warnings = tuple(w for w in batch.warnings if "is not finite" not in w)
+    # A curve shows its own gaps: warnings that a derivative is not finite say nothing more.
+    warnings = tuple(w for w in batch.warnings if api.kind_of(w) != "nonfinite")
     return Plot(variable, prepared, xlim, limits, batch.engine, warnings)
-
-
-def _engine(program: api.Program, variable: str, grid: np.ndarray, order: int) -> str:
-    """Taylor mode above order 1 (one series pass instead of nested tapes), unless the
-    program needs the tape (it calls grad, jacobian or hessian)."""
-    if order <= 1 or not grid.size:
-        return "tape"
-    try:
-        return api.choose_engine(program, "taylor", order, None, None, [variable],
-                                 {variable: grid[0]})
-    except AdcliError:
-        return "tape"
 
 
 def break_at_poles(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,8 @@ import argparse
 import statistics
 import time
 
-from adcli import api, mixed_partials
+from adcli import api
+from adcli.derivatives import interpolated as mixed_partials
 
 PROGRAM = "sin(x)*exp(y)/(1+x*x+z*z)"
 POINT = {"x": 0.3, "y": -0.2, "z": 0.7}

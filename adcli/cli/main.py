@@ -47,7 +47,9 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except AdcliError as error:
             if Settings.debug:
                 raise
-            _print_error(error.render())
+            from adcli.cli.words import render
+
+            _print_error(render(error))
             sys.exit(error.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
@@ -228,9 +230,9 @@ def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int,
 
         collected = list(tracked())
         _warn(warnings, quiet)
-        from adcli.api import concat_batches
+        from adcli.api import Batch
 
-        merged = collected[0] if len(collected) == 1 else concat_batches(collected)
+        merged = Batch.concat(collected)
         tables.console().print(tables.results_table(merged, _title(text), digits, partial))
         return
     if fmt == "json":

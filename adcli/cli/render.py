@@ -112,33 +112,40 @@ def _entry_names(base: str, shape: tuple[int, ...]) -> list[str]:
     return [f"{base}[{','.join(map(str, index))}]" for index in np.ndindex(*shape)]
 
 
-def _columns(batch: Batch) -> list[tuple[str, np.ndarray | None]]:
-    """(header, values with one row per point and one column per entry)."""
+def _columns(batch: Batch) -> list[tuple[str, np.ndarray | None, np.ndarray | None]]:
+    """(header, values with one row per point and one column per entry, the points where
+    the value is none or None)."""
     n = len(batch)
-    columns: list[tuple[str, np.ndarray | None]] = []
+    columns: list[tuple[str, np.ndarray | None, np.ndarray | None]] = []
 
-    def add(base: str, values: np.ndarray | None, shape: tuple[int, ...]) -> None:
+    def add(base: str, values: np.ndarray | None, shape: tuple[int, ...],
+            missing: np.ndarray | None = None) -> None:
         flat = None if values is None else np.asarray(values).reshape(n, -1)
         for k, name in enumerate(_entry_names(base, shape)):
-            columns.append((name, None if flat is None else flat[:, k]))
+            columns.append((name, None if flat is None else flat[:, k], missing))
 
     for name, values in batch.inputs.items():
         add(name, values, values.shape[1:])
     add("f", batch.value, batch.value.shape[1:])
     for d in batch.derivatives:
         shape = (np.shape(d.value)[1:] if d.value is not None else ())
-        add(label(d.wrt), d.value, shape)
+        add(label(d.wrt), d.value, shape, d.missing)
     return columns
 
 
-def _format_column(values: np.ndarray | None, n: int) -> list[str]:
+def _format_column(values: np.ndarray | None, n: int,
+                   missing: np.ndarray | None = None) -> list[str]:
     if values is None:
         return ["none"] * n
     if values.dtype.kind == "b":
-        return ["true" if v else "false" for v in values.tolist()]
-    if values.dtype == object:
-        return [decimal_text(v) for v in values.tolist()]
-    return list(map(repr, np.asarray(values, dtype=np.float64).tolist()))
+        texts = ["true" if v else "false" for v in values.tolist()]
+    elif values.dtype == object:
+        texts = [decimal_text(v) for v in values.tolist()]
+    else:
+        texts = list(map(repr, np.asarray(values, dtype=np.float64).tolist()))
+    if missing is not None:
+        texts = ["none" if m else t for t, m in zip(texts, missing.tolist(), strict=True)]
+    return texts
 
 
 def write_delimited(batches: Iterable[tuple[Batch, list[str] | None]], out: IO[str],
@@ -152,16 +159,17 @@ def write_delimited(batches: Iterable[tuple[Batch, list[str] | None]], out: IO[s
     for batch, input_text in batches:
         columns = _columns(batch)
         if not header_written:
-            out.write(delimiter.join(name for name, _ in columns) + "\n")
+            out.write(delimiter.join(name for name, *_ in columns) + "\n")
             header_written = True
         n = len(batch)
         if not n:
             continue
         if input_text is not None and len(input_text) == n:
             inputs = sum(int(np.prod(v.shape[1:])) for v in batch.inputs.values())
-            texts = [input_text] + [_format_column(values, n) for _, values in columns[inputs:]]
+            texts = [input_text] + [_format_column(values, n, missing)
+                                    for _, values, missing in columns[inputs:]]
         else:
-            texts = [_format_column(values, n) for _, values in columns]
+            texts = [_format_column(values, n, missing) for _, values, missing in columns]
         # One join over a C-level map: the row loop is the hot path of a long stream.
         out.write("\n".join(map(delimiter.join, zip(*texts, strict=True))) + "\n")
         del batch, input_text, columns, texts  # before the next chunk is made

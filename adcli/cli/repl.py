@@ -15,6 +15,7 @@ adcli.cli.render (and rich, and prompt_toolkit when interactive).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -28,10 +29,11 @@ from rich.text import Text
 
 from adcli import api
 from adcli.cli import render, tables
+from adcli.cli.words import render as render_error
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliError, AdcliUsageError
 from adcli.lang import builtins as B
-from adcli.lang.interpreter import Limits
+from adcli.lang.interpreter import Limits, default_limits
 from adcli.lang.session import Session
 
 FORMATS = ("table", "json", "plain")
@@ -205,7 +207,7 @@ class Repl:
                 return
             self.statement(text)
         except AdcliError as error:
-            self.error(error.render())
+            self.error(render_error(error))
         except Exception as error:
             # No input may end the session; but say that this failure is adcli's bug.
             self.error(f"internal error: {type(error).__name__}: {error}")
@@ -421,7 +423,10 @@ def _completer(session: Session) -> Any:
 def main(fmt: str = "table", digits: int = 12, max_iterations: int | None = None,
          quiet: bool = False) -> int:
     """Run the REPL on this process's standard input; return the exit code."""
-    limits = Limits() if max_iterations is None else Limits(max_iterations=max_iterations)
+    # The global options (adcli --max-depth 5 repl) set the process's default limits.
+    limits = default_limits()
+    if max_iterations is not None:
+        limits = dataclasses.replace(limits, max_iterations=max_iterations)
     repl = Repl(fmt, digits, limits, quiet=quiet)
     if sys.stdin.isatty():
         return repl.run_terminal()

@@ -282,6 +282,35 @@ class GradientTape:
                     break
         return reach
 
+    def operations(self, start: int = 0, stop: int | None = None) -> list[tuple]:
+        """The recorded operations [start:stop], oldest first, each as
+        (primitive, arguments, static parameters, output Tensor)."""
+        return self._records[start:stop]
+
+    def mark(self) -> int:
+        """A position in the records, for `truncate`: the number recorded so far."""
+        return len(self._records)
+
+    def truncate(self, mark: int) -> None:
+        """Forget the operations recorded after `mark` (an input that failed)."""
+        del self._records[mark:]
+
+    def tracks(self, tensor: Any) -> bool:
+        """Whether the tape follows `tensor` (watched, or computed from a watched one)."""
+        return isinstance(tensor, Tensor) and tensor._id in self._tracked
+
+    def depends(self, target: Any, source: Any) -> bool:
+        """Whether this tape recorded `target` as computed from `source` (through any
+        operations, differentiable or not), or `target` is `source`. False for a source
+        the tape never watched."""
+        if not isinstance(source, Tensor) or not isinstance(target, Tensor):
+            return False
+        if target._id == source._id:
+            return True
+        if source._id not in self._tracked:
+            return False
+        return target._id in self._reach(self._records, {source._id}, differentiable_only=False)
+
     def explain(self, target: Any, source: Any) -> str | None:
         """Why d(target)/d(source) is None, in words; None when the gradient exists."""
         if not isinstance(source, Tensor) or not isinstance(target, Tensor):

@@ -32,7 +32,7 @@ from adcli.lang.interpreter import (
     RunResult,
     UserFunction,
     default_limits,
-    evaluate,
+    execute,
     session_state,
 )
 
@@ -98,9 +98,9 @@ class Session:
     def _run(self, text: str) -> Step:
         program = self._parse(text)
         globals_before = dict(self._state.globals)
-        start = len(self.tape._records)
+        start = self.tape.mark()
         try:
-            value, _name, st, _inputs = evaluate(
+            value, _name, st, _inputs = execute(
                 program, {}, {}, of=None, limits=self.limits, source=text,
                 watch=frozenset(), check=False, session=self._state,
             )
@@ -109,7 +109,7 @@ class Session:
             # half-assigned state behind (nor millions of records of a cut loop).
             self._state.globals.clear()
             self._state.globals.update(globals_before)
-            del self.tape._records[start:]
+            self.tape.truncate(start)
             if isinstance(error, AdcliError):
                 raise error.with_source(text) from None
             raise
@@ -122,10 +122,10 @@ class Session:
         warnings = ()
         if value is not None and not _finite(value):
             warnings = (f"the value is {_nonfinite(value)}",)
-        return Step(text, value, result, result_name, range(start, len(self.tape._records)),
+        return Step(text, value, result, result_name, range(start, self.tape.mark()),
                     warnings)
 
-    def evaluate(self, expression: str) -> RunResult:
+    def value_of(self, expression: str) -> RunResult:
         """The value of one expression in the session, as a RunResult whose tape is the
         session's (for adcli.api to differentiate); no variable changes."""
         program = self._parse(expression)

@@ -70,7 +70,7 @@ def test_keyboard_interrupt_in_a_long_loop_leaves_the_session_usable():
 def test_evaluate_leaves_the_last_input_and_the_variables():
     session = Session()
     session.run("w = 5")
-    outcome = session.evaluate("w * w")
+    outcome = session.value_of("w * w")
     assert float(outcome.value) == 25.0
     assert session.last.text == "w = 5"
     assert list(outcome.variables) == ["w"]

@@ -1,6 +1,7 @@
 """Every mixed partial of a scalar program in several variables, from univariate series.
 
-One responsibility, for adcli.api: the distinct partials d^|i| f / dx^i, 0 < |i| <= d,
+One responsibility: execute a `Plan` whose backend is "taylor (interpolated)" (`point`):
+the distinct partials d^|i| f / dx^i, 0 < |i| <= d,
 of a scalar program f of n scalar inputs, by Griewank, Utke and Walther's
 interpolation ("Evaluating higher derivative tensors by forward propagation of
 univariate Taylor series", Math. Comp. 69 (2000), 1117-1130).
@@ -33,14 +34,16 @@ the weights are gamma / K!.) The weights are exact rationals, computed once per
 Digits. The sum cancels: its rounding error is about eps * sum_j |gamma(i, j) f_K(j)|.
 In float64, where that bound says a partial kept fewer than 12 digits (above order 20
 always, as in adcli.taylor_mode), the partials are recomputed with mpmath to 17
-verified digits (two runs 20 digits apart, as `--precision` does) and a warning
-says so. A partial smaller than the rounding bound of its own sum at the working
-precision is indistinguishable from 0 and is given as 0 (a polynomial's vanishing
-partials). With `--precision D` the same two-run check runs at D digits, the
-weights entering as exact mpf quotients.
+verified digits (two runs 20 digits apart, as a set precision does) and a warning
+says so; whenever those verified values exist, every partial shown is one of them.
+A partial smaller than the rounding bound of its own sum at the working precision is
+indistinguishable from 0 and is given as 0 (a polynomial's vanishing partials:
+y/x has d3f/dxdy2 = 0 exactly). With a precision of D digits the same two-run check
+runs at D digits, the weights entering as exact mpf quotients.
 
-Imports adcli.taylor_mode (and through it adcli.lang and adcli.engine) and
-adcli.errors; mpmath only at a precision or when float64 lost digits.
+Imports adcli.derivatives.taylor_backend (and through it adcli.lang and
+adcli.engine), the layer's plan and results, and adcli.errors; mpmath only at a
+precision or when float64 lost digits.
 """
 
 from __future__ import annotations
@@ -55,8 +58,11 @@ from typing import Any
 
 import numpy as np
 
-from adcli import taylor_mode
-from adcli.errors import AdcliError, AdcliUsageError
+from adcli.derivatives import taylor_backend as taylor_mode
+from adcli.derivatives import vectorize
+from adcli.derivatives.plan import INTERPOLATED, Plan
+from adcli.derivatives.results import Derivative, Note, Result
+from adcli.errors import AdcliUsageError
 
 FLOAT_DIGITS_KEPT = taylor_mode.FLOAT_DIGITS_KEPT
 EPS = float(np.finfo(np.float64).eps)
@@ -162,35 +168,31 @@ def _directional(tree: Any, source: str | None, inputs: Mapping[str, Any],
     directions = multi_indices(len(names), order)
     columns = {name: np.array([float(j[m]) for j in directions]) for m, name in
                enumerate(names)}
-    run = taylor_mode._run_series
-    batch = None
-    try:
-        batch, warnings, points = run(tree, source, inputs, columns, order, digits, let, of,
-                                      limits)
-    except AdcliError:
-        batch = None
-    if batch is not None and np.shape(batch) == (order + 1, len(directions)):
-        if len(directions) == 1:
-            return batch, warnings, points
-        ends = [run(tree, source, inputs, {n: c[e] for n, c in columns.items()}, order,
-                    digits, let, of, limits)[0] for e in (0, len(directions) - 1)]
-        if all(_close(batch[:, e], end) for e, end in zip((0, -1), ends, strict=True)):
-            return batch, warnings, points
-    singles = [run(tree, source, inputs, {n: c[e] for n, c in columns.items()}, order,
-                   digits, let, of, limits) for e in range(len(directions))]
+    run = taylor_mode.run_series
+    count = len(directions)
+
+    def whole() -> Any:
+        out = run(tree, source, inputs, columns, order, digits, let, of, limits)
+        return out if np.shape(out[0]) == (order + 1, count) else None
+
+    def single(e: int) -> Any:
+        return run(tree, source, inputs, {n: c[e] for n, c in columns.items()}, order,
+                   digits, let, of, limits)
+
+    batch = vectorize.checked(whole, single, count,
+                              lambda out, e, one: vectorize.same(out[0][:, e], one[0]))
+    if batch is not None:
+        return batch
+    singles = [single(e) for e in range(count)]
     for coeffs, _w, _p in singles:
         if np.size(coeffs) != order + 1:
             raise TensorValuedError(
                 f"mixed partials need a scalar program, but its value has shape "
-                f"{np.shape(coeffs)[1:]}", hint="use --engine tape for tensor derivatives")
+                f"{np.shape(coeffs)[1:]}",
+                hint="the tape engine gives the derivatives of tensor values",
+                parameter="engine")
     stacked = np.stack([np.asarray(c).reshape(order + 1) for c, _w, _p in singles], axis=1)
     return stacked, singles[0][1], singles[0][2]
-
-
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    a = np.asarray(a, dtype=object).astype(np.float64).reshape(-1)
-    b = np.asarray(b, dtype=object).astype(np.float64).reshape(-1)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=0.0, equal_nan=True))
 
 
 # ---- combining them ----------------------------------------------------------------
@@ -259,20 +261,18 @@ def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Se
     for name in names:
         if name not in inputs or np.ndim(inputs[name]) != 0:
             raise AdcliUsageError(f"mixed partials by interpolation need scalar inputs, and "
-                                  f"'{name}' is not one", hint="use --engine tape")
+                                  f"'{name}' is not one", parameter="wrt", name=name)
     labels = [tuple(names[m] for m in combo) for k in range(1, order + 1)
               for combo in itertools.combinations_with_replacement(range(n), k)]
     if precision is not None:
-        if precision < 1:
-            raise AdcliUsageError(f"the precision must be 1 digit or more, not {precision}")
         value, parts, warnings, points = _verified(tree, source, inputs, names, order,
                                                    precision, let, of, limits)
         import mpmath
 
         with mpmath.workdps(precision + 40):
-            flat = taylor_mode._decimals(np.concatenate(parts), precision)
-            value = taylor_mode._decimals(np.asarray([value], dtype=object), precision)[0]
-            points = taylor_mode._decimal_points(points, precision)
+            flat = taylor_mode.decimals(np.concatenate(parts), precision)
+            value = taylor_mode.decimals(np.asarray([value], dtype=object), precision)[0]
+            points = taylor_mode.decimal_points(points, precision)
         return MixedPartials(tuple(names), order, value, tuple(zip(labels, flat, strict=True)),
                              points, tuple(warnings), precision,
                              len(multi_indices(n, order)))
@@ -292,22 +292,35 @@ def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Se
                                            limits)
         exact = np.asarray(np.concatenate(parts), dtype=object).astype(np.float64)
         replaced = ~np.isclose(flat, exact, rtol=10.0 ** -FLOAT_DIGITS_KEPT, atol=0.0)
-        # A partial that is 0 to 17 digits replaces float64 rounding noise without a
-        # warning: the sum's own bound said the noise was no digit at all.
+        # Every partial shown is the verified one, rounded once to float64. A partial
+        # that is 0 to 17 digits replaces float64 rounding noise without a warning: the
+        # sum's own bound said the noise was no digit at all.
         changed = replaced & (exact != 0)
         if np.any(changed):
             first = labels[int(np.nonzero(changed)[0][0])]
-            warnings.append(
+            warnings.append(Note(
                 f"float64 lost digits in {int(changed.sum())} of the {len(labels)} partials "
                 f"(first d{len(first)}f/" + "".join(f"d{x}" for x in first)
                 + ") when combining directional series; the values shown were recomputed "
-                "with mpmath and rounded to float64 (use --precision D for more digits)")
+                "with mpmath and rounded to float64 (a set precision gives more digits)",
+                "precision"))
             warnings += more
-            flat = np.where(replaced, exact, flat)
+        flat = exact
     return MixedPartials(tuple(names), order, coeffs[0, 0],
                          tuple((label, flat[i]) for i, label in enumerate(labels)),
                          dict(points), tuple(warnings), None, coeffs.shape[1])
 
 
+def point(plan: Plan, inputs: Mapping[str, Any]) -> Result:
+    """The value and every distinct partial of `plan.wrt` (scalar inputs) up to
+    `plan.order` at one point; TensorValuedError for a tensor-valued program."""
+    out = partials(plan.program.tree, plan.program.source, inputs, plan.wrt, plan.order,
+                   plan.precision, plan.let, plan.of, plan.limits)
+    derivatives = tuple(Derivative(wrt, len(wrt), taylor_mode.cell(value))
+                        for wrt, value in out.partials)
+    return Result(inputs=dict(out.inputs), value=taylor_mode.cell(out.value),
+                  derivatives=derivatives, warnings=out.warnings, engine=INTERPOLATED)
+
+
 __all__ = ["MixedPartials", "TensorValuedError", "float_weights", "multi_indices", "partials",
-           "weights"]
+           "point", "weights"]

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from adcli import api, mixed_partials
+from adcli import api
 from adcli.cli.main import cli
+from adcli.derivatives import interpolated as mixed_partials
 from adcli.errors import AdcliUsageError
 
 INTERPOLATED = "taylor (interpolated)"

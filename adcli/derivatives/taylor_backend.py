@@ -1,10 +1,11 @@
-"""Programs in Taylor mode: derivatives of any order, and digits that can be trusted.
+"""The Taylor backend: derivatives of any order along a direction, with trusted digits.
 
-One responsibility, for adcli.api: run a program on truncated Taylor series
-(adcli.engine.series) seeded x = a + t v, and turn the coefficients into results,
-with an error guarantee:
+One responsibility: execute a `Plan` whose backend is "taylor": run the program on
+truncated Taylor series (adcli.engine.series) seeded x = a + t v, and turn the
+coefficients into results (`point`, `vectorized` for a batch, `polynomial` for the
+coefficients themselves), with an error guarantee:
 
-- `--precision D` (mpmath): the program runs twice, at W and W + 20 digits (W = D +
+- a precision of D digits (mpmath): the program runs twice, at W and W + 20 digits (W = D +
   10 + K/4 guard digits, since the recurrences lose digits as the order K grows);
   where the two runs differ in the first D digits, W is raised and both run again
   (up to four times), and a warning says which derivatives could not be verified.
@@ -16,22 +17,26 @@ with an error guarantee:
   the float64 recurrences are accurate (measured: relative error below 1e-12 on the
   benchmark function), and nothing is re-run.
 
-Imports adcli.lang, adcli.engine and adcli.errors; mpmath only when a precision is
-asked for (or a float64 check runs).
+`run_series` is one run, shared with adcli.derivatives.interpolated.
+
+Imports adcli.lang, adcli.engine, adcli.errors and the derivative layer's plan and
+results; mpmath only when a precision is asked for (or a float64 check runs).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError, AdcliUsageError
+from adcli.derivatives.plan import DIRECTION_LABEL, Plan
+from adcli.derivatives.results import Batch, Derivative, Note, Result, TaylorResult
+from adcli.errors import AdcliUsageError
 from adcli.lang import ast
 
 CHECKED_ABOVE_ORDER = 20  # float64 results above this order are checked against mpmath
@@ -75,9 +80,9 @@ def verify_digits(run: Any, precision: int, digits: int) -> tuple[Any, Any, int,
     warnings = []
     if math.isfinite(worst) and worst > 10.0 ** -(precision + 1):
         trusted = int(-math.log10(worst)) if worst < 1 else 0
-        warnings.append(f"only about {trusted} of the {precision} digits could be verified "
+        warnings.append(Note(f"only about {trusted} of the {precision} digits could be verified "
                         f"(two runs at {digits} and {digits + 20} digits differ by "
-                        f"{worst:.1e})")
+                        f"{worst:.1e})", "precision"))
     return low, high, digits, warnings
 
 
@@ -117,7 +122,7 @@ def _is_decimal(text: str) -> bool:
     return "_" not in text
 
 
-def _run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
+def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
                 directions: Mapping[str, Any], order: int, precision: int | None,
                 let: Mapping[str, Any] | None, of: str | None, limits: Any
                 ) -> tuple[np.ndarray, tuple[str, ...], dict[str, np.ndarray]]:
@@ -145,7 +150,8 @@ def _run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
                       check_finite=False)
         value = outcome.value
         if not isinstance(value, taylor.Series) and np.result_type(value._value).kind == "b":
-            raise AdcliUsageError("the program's value is a boolean: it has no derivatives")
+            raise AdcliUsageError("the program's value is a boolean: it has no derivatives",
+                                  parameter="order")
         coeffs = taylor.coefficients(value, order)
     return coeffs, tuple(outcome.warnings), points
 
@@ -157,17 +163,11 @@ def _point(value: Any, precision: int | None, let: Any, limits: Any) -> np.ndarr
         from adcli.lang import parse
 
         tree = parse(value, limits)
-        coeffs, _w, _p = _run_series(tree, value, {}, {}, 0, precision, None, None, limits)
+        coeffs, _w, _p = run_series(tree, value, {}, {}, 0, precision, None, None, limits)
         return coeffs[0]
     if isinstance(value, np.ndarray) and value.dtype == object:
         return value
     return np.asarray(value, dtype=np.float64)
-
-
-def _mp_run(tree: Any, source: str | None, inputs: Mapping[str, Any],
-            directions: Mapping[str, Any], order: int, digits: int, let: Any, of: Any,
-            limits: Any) -> tuple[np.ndarray, tuple[str, ...], dict[str, np.ndarray]]:
-    return _run_series(tree, source, inputs, directions, order, digits, let, of, limits)
 
 
 def _relative_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -203,12 +203,12 @@ def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
     """The value's Taylor coefficients and derivatives, checked as the module says."""
     if precision is not None:
         return _precise(tree, source, inputs, directions, order, precision, let, of, limits)
-    coeffs, warnings, points = _run_series(tree, source, inputs, directions, order, None, let,
+    coeffs, warnings, points = run_series(tree, source, inputs, directions, order, None, let,
                                            of, limits)
     warnings = list(warnings)
     if order > CHECKED_ABOVE_ORDER and np.all(np.isfinite(coeffs)):
         digits = 26 + order // 4
-        reference, _w, _p = _mp_run(tree, source, inputs, directions, order, digits, let, of,
+        reference, _w, _p = run_series(tree, source, inputs, directions, order, digits, let, of,
                                     limits)
         import mpmath
 
@@ -221,10 +221,11 @@ def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
             # needed); k! u_k comes from there too, since u_k may underflow float64 (1/1000!)
             # where the derivative does not.
             exact = _precise(tree, source, inputs, directions, order, 17, let, of, limits)
-            warnings.append(
+            warnings.append(Note(
                 f"float64 lost up to {lost} of its 16 digits from order {int(bad[0])} on "
                 f"(relative error {gaps.max():.1e}); the values shown were recomputed with "
-                f"mpmath and rounded to float64 (use --precision D for more digits)")
+                f"mpmath and rounded to float64 (a set precision gives more digits)",
+                "precision"))
             return Coefficients(_to_float(exact.coefficients), _to_float(exact.derivatives),
                                 points, tuple(warnings) + exact.warnings, None)
     return Coefficients(coeffs, _derivatives(coeffs, None), points, tuple(warnings), None)
@@ -233,12 +234,10 @@ def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
 def _precise(tree: Any, source: str | None, inputs: Mapping[str, Any],
              directions: Mapping[str, Any], order: int, precision: int, let: Any, of: Any,
              limits: Any) -> Coefficients:
-    if precision < 1:
-        raise AdcliUsageError(f"the precision must be 1 digit or more, not {precision}")
     import mpmath
 
     def run(working: int) -> tuple[Any, Any]:
-        result = _mp_run(tree, source, inputs, directions, order, working, let, of, limits)
+        result = run_series(tree, source, inputs, directions, order, working, let, of, limits)
         return result, result[0]
 
     (_low, warnings, points), (high, _w, _p), digits, unverified = verify_digits(
@@ -246,8 +245,8 @@ def _precise(tree: Any, source: str | None, inputs: Mapping[str, Any],
     warnings = list(warnings) + unverified
     # Every conversion at the working precision: mpmath's default 15 digits would round.
     with mpmath.workdps(digits + 20):
-        return Coefficients(_decimals(high, precision), _derivatives(high, precision),
-                            _decimal_points(points, precision), tuple(warnings), precision)
+        return Coefficients(decimals(high, precision), _derivatives(high, precision),
+                            decimal_points(points, precision), tuple(warnings), precision)
 
 
 def _to_float(coeffs: np.ndarray) -> np.ndarray:
@@ -265,7 +264,7 @@ def _scaled(coeffs: np.ndarray) -> np.ndarray:
 def _derivatives(coeffs: np.ndarray, precision: int | None) -> np.ndarray:
     """k! u_k: in float64 exactly rounded once, even where k! itself overflows."""
     if precision is not None:
-        return _decimals(_scaled(coeffs), precision)
+        return decimals(_scaled(coeffs), precision)
     out = np.empty(coeffs.shape)
     for k in range(coeffs.shape[0]):
         if k <= 170:
@@ -292,7 +291,7 @@ def _decimal(value: Any, precision: int) -> Decimal:
     return Decimal(mpmath.nstr(mpmath.mpf(value), precision, min_fixed=-6, max_fixed=precision))
 
 
-def _decimals(values: np.ndarray, precision: int) -> np.ndarray:
+def decimals(values: np.ndarray, precision: int) -> np.ndarray:
     out = np.empty(np.shape(values), dtype=object)
     flat_in = np.asarray(values, dtype=object).reshape(-1)
     flat_out = out.reshape(-1)
@@ -301,25 +300,53 @@ def _decimals(values: np.ndarray, precision: int) -> np.ndarray:
     return out
 
 
-def _decimal_points(points: Mapping[str, np.ndarray], precision: int) -> dict[str, np.ndarray]:
-    return {name: _decimals(value, precision) if np.asarray(value).dtype == object
+def decimal_points(points: Mapping[str, np.ndarray], precision: int) -> dict[str, np.ndarray]:
+    return {name: decimals(value, precision) if np.asarray(value).dtype == object
             else np.asarray(value) for name, value in points.items()}
 
 
-def uses_tape_functions(tree: Any) -> bool:
-    """True when the program calls grad, jacobian or hessian (they need the tape)."""
-    from adcli.lang.interpreter import differentiated_names
-
-    return bool(differentiated_names(tree))
-
-
-def check_inputs(names: Sequence[str], inputs: Mapping[str, Any]) -> None:
-    for name in names:
-        if name not in inputs:
-            raise AdcliUsageError(
-                f"Taylor mode differentiates inputs only, and '{name}' is not an --at input",
-                hint="use --engine tape to differentiate with respect to a variable")
+def cell(value: Any) -> np.ndarray:
+    """A coefficient as an array: float64, or an object array of Decimals."""
+    if isinstance(value, np.ndarray):
+        return value
+    return np.asarray(value, dtype=object if not isinstance(value, (float, np.floating))
+                      else np.float64)
 
 
-__all__ = ["Coefficients", "AdcliError", "check_inputs", "series", "uses_tape_functions",
-           "verify_digits", "working_digits"]
+def point(plan: Plan, inputs: Mapping[str, Any]) -> Result:
+    """The value and f^(k)(a)[v, ..., v], k = 1..order, along `plan.direction` (the one
+    variable's unit direction, or the user's, labelled v). `inputs` may hold texts, taken
+    at `plan.precision` digits."""
+    out = series(plan.program.tree, plan.program.source, inputs, plan.direction or {},
+                 plan.order, plan.precision, plan.let, plan.of, plan.limits)
+    variable = (DIRECTION_LABEL,) if plan.directional else plan.wrt[:1]
+    derivatives = tuple(Derivative(variable * k, k, cell(out.derivatives[k]))
+                        for k in range(1, plan.order + 1))
+    return Result(inputs=dict(out.inputs), value=cell(out.coefficients[0]),
+                  derivatives=derivatives, warnings=out.warnings, engine="taylor")
+
+
+def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
+    """Every point of a float64 batch at once, one series per point, when the value has
+    one number per point; else None (the caller checks it against single points)."""
+    n = len(next(iter(columns.values())))
+    whole = point(plan, {k: np.ascontiguousarray(v, dtype=np.float64)
+                         for k, v in columns.items()})
+    if np.shape(whole.value) != (n,):
+        return None
+    return Batch(inputs={k: np.asarray(v) for k, v in columns.items()}, value=whole.value,
+                 derivatives=whole.derivatives, warnings=whole.warnings, engine="taylor")
+
+
+def polynomial(plan: Plan, inputs: Mapping[str, Any]) -> TaylorResult:
+    """The Taylor coefficients f^(k)(a)[v..v]/k! and derivatives, k = 0..order."""
+    out = series(plan.program.tree, plan.program.source, inputs, plan.direction or {},
+                 plan.order, plan.precision, plan.let, plan.of, plan.limits)
+    return TaylorResult(inputs=out.inputs, direction=dict(plan.direction or {}),
+                        order=plan.order, coefficients=out.coefficients,
+                        derivatives=out.derivatives, precision=plan.precision,
+                        warnings=out.warnings)
+
+
+__all__ = ["Coefficients", "cell", "decimal_points", "decimals", "point", "polynomial",
+           "run_series", "series", "vectorized", "verify_digits", "working_digits"]

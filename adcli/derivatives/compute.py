@@ -1,0 +1,154 @@
+"""Executing a `Plan`: at one point, or over a batch of points, on the backend it chose.
+
+One responsibility: what happens between a plan and its answer, the same for every
+backend and written once:
+
+- the backend runs (tape, Taylor series, interpolated mixed partials); "auto" goes
+  back to the tape when interpolation finds a tensor-valued program (`Plan.fallback`);
+- a series backend's derivative by a variable the value does not depend on becomes
+  None with the reason, as on the tape (one tape run at the point says which);
+- a batch runs as one vector where that is trusted (adcli.derivatives.vectorize),
+  else point by point, so that every point gets exactly what a single run there
+  gives, None and reasons included;
+- the warnings about derivatives are added once, at the end.
+
+Imports the derivative layer's backends, plan, program, results and vectorize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import numpy as np
+
+from adcli.derivatives import tape_backend, vectorize
+from adcli.derivatives.plan import INTERPOLATED, TAPE, TAYLOR, Plan
+from adcli.derivatives.program import input_values
+from adcli.derivatives.results import (
+    Batch,
+    Derivative,
+    Result,
+    nonfinite_warnings,
+    unused_input_warnings,
+)
+from adcli.errors import AdcliError
+
+R = TypeVar("R", Result, Batch)
+
+
+def at_point(plan: Plan, inputs: Mapping[str, Any]) -> Result:
+    """The plan's value and derivatives at one point (`inputs`: name -> value, or an
+    expression's text taken at `plan.precision` digits)."""
+    _plan, result = _compute(plan, inputs)
+    return _finish(result)
+
+
+def over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
+    """The plan at every point of `columns` (each input's points along axis 0): what
+    `at_point` gives at each point, in one vectorized run where that is trusted."""
+    count = len(next(iter(columns.values()))) if columns else 1
+
+    def point(i: int) -> dict[str, Any]:
+        return {k: plan.exact.get(k, v[i]) for k, v in columns.items()}
+
+    vectorized = _vectorized(plan.backend)
+    if count > 1 and vectorized is not None and plan.precision is None \
+            and all(np.ndim(v) == 1 for v in columns.values()):
+
+        def whole() -> Batch | None:
+            batch = vectorized(plan, columns)
+            if batch is not None and plan.marks_unconnected:
+                # One vector run has one graph: what it depends on holds at every point.
+                batch = _marked(batch, tape_backend.reasons(plan.on(TAPE), point(0)))
+            return batch
+
+        batch = vectorize.checked(whole, lambda i: _compute(plan, point(i))[1], count,
+                                  _agrees)
+        if batch is not None:
+            return _finish(batch)
+    results = []
+    for i in range(count):
+        plan, result = _compute(plan, point(i))  # a fallback holds for every point
+        results.append(result)
+    return _finish(Batch.of(results))
+
+
+def _backend(name: str) -> Callable[[Plan, Mapping[str, Any]], Result]:
+    """A backend's single-point run (series backends are imported when first used)."""
+    if name == TAPE:
+        return tape_backend.point
+    if name == TAYLOR:
+        from adcli.derivatives import taylor_backend
+
+        return taylor_backend.point
+    from adcli.derivatives import interpolated
+
+    return interpolated.point
+
+
+def _vectorized(name: str) -> Callable[[Plan, Mapping[str, np.ndarray]], Batch | None] | None:
+    """A backend's run of every point as one vector, where it has one (interpolation is
+    vectorized over its directions already)."""
+    if name == TAPE:
+        return tape_backend.vectorized
+    if name == TAYLOR:
+        from adcli.derivatives import taylor_backend
+
+        return taylor_backend.vectorized
+    return None
+
+
+def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
+    """The backend's result at one point, with unconnected variables marked, and the
+    plan that ran (the fallback's, when the chosen backend did not apply)."""
+    try:
+        result = _backend(plan.backend)(plan, inputs)
+    except AdcliError as error:
+        from adcli.derivatives.interpolated import TensorValuedError
+
+        if plan.backend != INTERPOLATED or plan.fallback is None \
+                or not isinstance(error, TensorValuedError):
+            raise error.with_source(plan.program.source) from None
+        plan = plan.on(plan.fallback)
+        result = _backend(plan.backend)(plan, inputs)
+    if plan.marks_unconnected:
+        try:
+            reasons = tape_backend.reasons(plan.on(TAPE), input_values(inputs, plan.let))
+        except AdcliError:
+            return plan, result  # the tape cannot run it: the series' zeros stand
+        result = _marked(result, reasons)
+    return plan, result
+
+
+def _marked(result: R, reasons: Mapping[str, str | None]) -> R:
+    """None, with the reason, for every derivative by a variable the value ignores."""
+    if not any(reasons.values()):
+        return result
+    derivatives = []
+    for d in result.derivatives:
+        reason = next((reasons[n] for n in d.wrt if reasons.get(n)), None)
+        derivatives.append(Derivative(d.wrt, d.order, None, reason) if reason else d)
+    warnings = (*result.warnings, *unused_input_warnings(derivatives, result.inputs))
+    return type(result)(**{**result.__dict__, "derivatives": tuple(derivatives),
+                           "warnings": warnings})
+
+
+def _agrees(batch: Batch, i: int, single: Result) -> bool:
+    """Whether point i of a vectorized batch is what a single run there gave."""
+    if not vectorize.same(batch.value[i], single.value):
+        return False
+    for d, s in zip(batch.derivatives, single.derivatives, strict=True):
+        if (d.value is None) != (s.value is None):
+            return False
+        if d.value is not None and not vectorize.same(d.value[i], s.value):
+            return False
+    return True
+
+
+def _finish(result: R) -> R:
+    """The warnings about the derivatives, added once."""
+    warnings = tuple(dict.fromkeys((*result.warnings, *nonfinite_warnings(result.derivatives))))
+    if warnings == result.warnings:
+        return result
+    return type(result)(**{**result.__dict__, "warnings": warnings})

@@ -1,0 +1,120 @@
+"""Programs and their inputs as the derivative layer takes them from Python.
+
+One responsibility: turn what callers pass into what the language runs, once. A
+program is text or a parsed `Program`; an input or constant value is a number, a
+bool, a list or tuple (nested to any depth), a numpy array, an adcli Tensor, or an
+expression's text such as "pi/4" (evaluated). `execute` runs a program on a fresh
+persistent tape and turns "this name has no value" into a `MissingInputError` that
+names the input, so that every face can say how to give it.
+
+Imports adcli.lang (lazily, to parse and run) and adcli.engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from adcli.engine.tensor import Tensor
+from adcli.errors import AdcliError, AdcliNameError, AdcliUsageError, Setting
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed program with its text, so that errors can show the offending line."""
+
+    source: str
+    tree: Any
+
+
+def parse_program(text: str, limits: Any = None) -> Program:
+    """Parse program text once, to run it many times (raises AdcliSyntaxError)."""
+    from adcli.lang import parse
+
+    try:
+        return Program(text, parse(text, limits))
+    except AdcliError as error:
+        raise error.with_source(text) from None
+
+
+def as_program(program: str | Program, limits: Any = None) -> Program:
+    """A Program from text or a Program."""
+    return program if isinstance(program, Program) else parse_program(program, limits)
+
+
+def as_array(value: Any) -> np.ndarray:
+    """A value as a numpy array: integers become float64, so that they differentiate."""
+    if isinstance(value, Tensor):
+        value = value._value
+    array = np.asarray(value)
+    return array.astype(np.float64) if array.dtype.kind in "iu" else array
+
+
+def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None = None,
+                 parameter: str = "at") -> dict[str, np.ndarray]:
+    """Input or constant values as arrays. Texts are evaluated (with the constants `let`);
+    anything that is not numbers is a usage error naming the value and `parameter`."""
+    arrays = {}
+    word = "input" if parameter == "at" else "constant"
+    for name, value in (values or {}).items():
+        try:
+            array = parse_value(value, let) if isinstance(value, str) else as_array(value)
+        except AdcliError as error:
+            raise AdcliUsageError(f"the value of {word} '{name}', {value!r}, cannot be evaluated: "
+                                  f"{error.message}", parameter=parameter, name=name) from None
+        except (TypeError, ValueError) as error:
+            raise AdcliUsageError(f"the value of {word} '{name}' must be a number, a nested "
+                                  f"list of numbers or an array ({error})",
+                                  parameter=parameter, name=name) from None
+        if array.dtype.kind not in "fcb":
+            wanted = "numbers" if isinstance(value, np.ndarray) \
+                else "a number, a nested list of numbers or an array"
+            raise AdcliUsageError(f"the value of {word} '{name}' must be {wanted}, not "
+                                  f"{array.dtype.name} ({value!r})", parameter=parameter,
+                                  name=name)
+        arrays[name] = array
+    return arrays
+
+
+def parse_value(text: str, let: Mapping[str, Any] | None = None) -> np.ndarray:
+    """The value of an adcli expression such as `pi/4`, `[1, 2]` or `ones(2, 2)`."""
+    program = parse_program(text)
+    try:
+        outcome = execute(program, {}, input_values(let, parameter="let"), None, None)
+    except MissingInputError as error:
+        raise error.original from None
+    return as_array(outcome.value)
+
+
+class MissingInputError(AdcliUsageError):
+    """The program reads a name that is neither assigned, a builtin, an input nor a
+    constant: the caller forgot to give it (a usage error, not an evaluation error).
+    `name` is the input; its settings say how to give it."""
+
+    def __init__(self, name: str, error: AdcliError) -> None:
+        close = error.message.partition(";")[2].strip()
+        super().__init__(
+            f"missing input '{name}': the program reads it, but it has no value"
+            + (f" ({close})" if close else ""),
+            error.span, error.source, hint="give it with", parameter="at", name=name,
+            settings=(Setting("at", name=name, note="an input to differentiate"),
+                      Setting("let", name=name, note="a constant")))
+        self.original = error
+
+
+def execute(program: Program, inputs: Mapping[str, Any], let: Mapping[str, Any] | None,
+            of: str | None, limits: Any, watch: Sequence[str] = (), **options: Any) -> Any:
+    """Run `program` on a fresh persistent tape watching `inputs` (adcli.lang.run's
+    RunResult); a name without a value is a MissingInputError."""
+    from adcli.lang import run
+
+    try:
+        return run(program.tree, inputs=inputs, constants=dict(let or {}), of=of,
+                   limits=limits, watch=tuple(watch), source=program.source, **options)
+    except AdcliNameError as error:
+        if error.unknown is None:
+            raise
+        raise MissingInputError(error.unknown, error) from None

@@ -1,0 +1,296 @@
+"""What the derivative layer answers: results, batches, their labels and their warnings.
+
+One responsibility: the plain values every face renders (`Derivative`, `Result`,
+`Batch`, `TaylorResult`, `TapeRow`, `CheckRow`), the one way a derivative is named
+(`label`), the one order partials come in (`combinations`), and the one place
+warnings about derivatives are worded (`nonfinite_warnings`, `unused_input_warnings`).
+Warnings and reasons are strings with a `kind`, so that a face may filter them
+without reading their words. No numerics and no text formatting of numbers here.
+
+Derivatives are full derivative tensors: the order-k derivative of a value of shape V
+with respect to inputs of shapes S1..Sk has shape V + S1 + ... + Sk (a gradient for a
+scalar program, a Jacobian for a vector one, a Hessian at order 2).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.errors import AdcliError
+
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class Note(str):
+    """A warning or a reason: its words, and a `kind` a face may filter on.
+
+    Kinds: "nonfinite" (a derivative is nan or infinite), "unused-input" (the value
+    does not depend on an input), "unconnected" (a derivative is None because the
+    value does not depend on the variable), "constant" (the variable is a constant),
+    "blocked" (only non-differentiable operations connect them), "precision" (digits
+    were recomputed or could not be verified), "program" (the program's own)."""
+
+    kind: str
+
+    def __new__(cls, text: str, kind: str = "program") -> Note:
+        note = super().__new__(cls, text)
+        note.kind = kind
+        return note
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles (worker processes) keep the kind
+        return (Note, (str(self), self.kind))
+
+
+def kind_of(note: str) -> str:
+    """The kind of a warning or reason ("program" for a plain string)."""
+    return getattr(note, "kind", "program")
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """One derivative: d^order f / d wrt[0] ... d wrt[-1], or None with the reason.
+
+    In a `Batch`, `value` has the points along axis 0, and `missing` (when not None)
+    marks the points where the derivative is None, each with its `reasons` entry."""
+
+    wrt: tuple[str, ...]
+    order: int
+    value: np.ndarray | None
+    reason: str | None = None
+    missing: np.ndarray | None = None
+    reasons: tuple[str | None, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A program's value at one point, its derivatives, and what went wrong on the way.
+
+    `engine` says which backend computed it: "tape", "taylor" or "taylor (interpolated)"."""
+
+    inputs: dict[str, np.ndarray]
+    value: np.ndarray
+    derivatives: tuple[Derivative, ...] = ()
+    warnings: tuple[str, ...] = ()
+    engine: str = "tape"
+    variables: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def derivative(self, *wrt: str) -> np.ndarray | None:
+        """The derivative by these variables in any order (`derivative("x", "y")` is
+        d2f/dxdy), or None when it is None (its reason is in `derivatives`).
+
+        Raises KeyError naming the derivatives there are when it was not computed."""
+        wanted = sorted(wrt)
+        for d in self.derivatives:
+            if sorted(d.wrt) == wanted:
+                return d.value
+        known = ", ".join(label(d.wrt) for d in self.derivatives) or "none"
+        raise KeyError(f"no derivative {label(tuple(wrt))} was computed (computed: {known})")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Many points at once: every array has the points along axis 0."""
+
+    inputs: dict[str, np.ndarray]
+    value: np.ndarray
+    derivatives: tuple[Derivative, ...]
+    warnings: tuple[str, ...] = ()
+    engine: str = "tape"
+
+    def __len__(self) -> int:
+        return int(self.value.shape[0])
+
+    def point(self, i: int) -> Result:
+        """The i-th point as a Result."""
+        derivatives = []
+        for d in self.derivatives:
+            if d.value is None or (d.missing is not None and d.missing[i]):
+                reason = d.reasons[i] if d.reasons is not None else d.reason
+                derivatives.append(Derivative(d.wrt, d.order, None, reason))
+            else:
+                derivatives.append(Derivative(d.wrt, d.order, d.value[i]))
+        inputs = {k: v[i] for k, v in self.inputs.items()}
+        # "does not depend on the input" is said of the points where it holds.
+        warnings = (*(w for w in self.warnings if kind_of(w) != "unused-input"),
+                    *unused_input_warnings(derivatives, inputs))
+        return Result(inputs=inputs, value=self.value[i], derivatives=tuple(derivatives),
+                      warnings=warnings, engine=self.engine)
+
+    @staticmethod
+    def of(results: Sequence[Result]) -> Batch:
+        """Stack per-point results (of one program) into a Batch; a derivative that is
+        None at some points only is marked missing there, with each point's reason."""
+        first = results[0]
+        derivatives = []
+        for k, d in enumerate(first.derivatives):
+            column = [r.derivatives[k] for r in results]
+            present = [c.value for c in column if c.value is not None]
+            if not present:
+                derivatives.append(Derivative(d.wrt, d.order, None, d.reason))
+                continue
+            if len(present) == len(column):
+                derivatives.append(Derivative(d.wrt, d.order, _stack(present)))
+                continue
+            filler = np.zeros_like(np.asarray(present[0]))
+            missing = np.array([c.value is None for c in column])
+            derivatives.append(Derivative(
+                d.wrt, d.order, _stack([filler if c.value is None else c.value
+                                        for c in column]),
+                next(c.reason for c in column if c.value is None), missing,
+                tuple(c.reason for c in column)))
+        warnings = tuple(dict.fromkeys(w for r in results for w in r.warnings))
+        return Batch(inputs={k: _stack([r.inputs[k] for r in results]) for k in first.inputs},
+                     value=_stack([r.value for r in results]), derivatives=tuple(derivatives),
+                     warnings=warnings, engine=first.engine)
+
+    @staticmethod
+    def concat(batches: Sequence[Batch]) -> Batch:
+        """Join batches of one program (chunks of a grid) into one."""
+        first = batches[0]
+        if len(batches) == 1:
+            return first
+        derivatives = []
+        for k, d in enumerate(first.derivatives):
+            column = [b.derivatives[k] for b in batches]
+            present = next((c.value for c in column if c.value is not None), None)
+            if present is None:
+                derivatives.append(Derivative(d.wrt, d.order, None, d.reason))
+                continue
+            values, missing, reasons = [], [], []
+            for b, c in zip(batches, column, strict=True):
+                n = len(b)
+                if c.value is None:
+                    values.append(np.zeros((n,) + np.shape(present)[1:], present.dtype))
+                    missing.append(np.ones(n, bool))
+                    reasons.extend([c.reason] * n)
+                else:
+                    values.append(c.value)
+                    missing.append(c.missing if c.missing is not None else np.zeros(n, bool))
+                    reasons.extend(c.reasons if c.reasons is not None else [None] * n)
+            mask = np.concatenate(missing)
+            derivatives.append(Derivative(
+                d.wrt, d.order, np.concatenate(values),
+                next((r for r in reasons if r is not None), None),
+                mask if mask.any() else None, tuple(reasons) if mask.any() else None))
+        return Batch(
+            inputs={k: np.concatenate([b.inputs[k] for b in batches]) for k in first.inputs},
+            value=np.concatenate([b.value for b in batches]), derivatives=tuple(derivatives),
+            warnings=tuple(dict.fromkeys(w for b in batches for w in b.warnings)),
+            engine=first.engine)
+
+
+def _stack(values: Sequence[Any]) -> np.ndarray:
+    shapes = {np.shape(v) for v in values}
+    if len(shapes) != 1:
+        raise AdcliError(f"the program's results have different shapes at different points: "
+                         f"{sorted(shapes)}")
+    return np.stack([np.asarray(v) for v in values])
+
+
+@dataclass(frozen=True)
+class TaylorResult:
+    """A program's Taylor polynomial at a point along a direction.
+
+    coefficients[k] = f^(k)(a)[v, ..., v] / k! and derivatives[k] = f^(k)(a)[v, ..., v]
+    (k = 0..order, each of the value's shape): float64 arrays, or object arrays of
+    decimal.Decimal with `precision` significant digits."""
+
+    inputs: dict[str, np.ndarray]
+    direction: dict[str, np.ndarray]
+    order: int
+    coefficients: np.ndarray
+    derivatives: np.ndarray
+    precision: int | None = None
+    warnings: tuple[str, ...] = ()
+    engine: str = "taylor"
+
+
+@dataclass(frozen=True)
+class TapeRow:
+    """One recorded operation, or an input, as `adcli tape` shows it."""
+
+    index: int
+    operation: str
+    inputs: tuple[str, ...]
+    value: np.ndarray
+    adjoint: np.ndarray | None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """An automatic derivative beside its finite-difference estimate."""
+
+    wrt: tuple[str, ...]
+    order: int
+    automatic: np.ndarray | None
+    numeric: np.ndarray | None
+    relative_error: float
+    ok: bool
+
+
+def combinations(names: Sequence[str], order: int) -> list[tuple[str, ...]]:
+    """The distinct order-k partials in contract order: x before y gives xx, xy, yy."""
+    return [tuple(names[i] for i in combo)
+            for combo in itertools.combinations_with_replacement(range(len(names)), order)]
+
+
+def label(wrt: Sequence[str], unicode: bool = False, partial: bool = True,
+          function: str = "f") -> str:
+    """The name of a derivative, as the warnings, CSV headers, tables and plots show it:
+    `df/dx`, `d2f/dxdy`, `d3f/dx2dy`; with unicode `∂²f/∂x∂y` (or `d²f/dx²` when not
+    partial, i.e. when there is one variable)."""
+    order = len(wrt)
+    if order == 0:
+        return function
+    groups: list[tuple[str, int]] = []
+    for name in wrt:
+        if groups and groups[-1][0] == name:
+            groups[-1] = (name, groups[-1][1] + 1)
+        else:
+            groups.append((name, 1))
+    if unicode:
+        d = "∂" if partial else "d"
+        power = str(order).translate(SUPERSCRIPTS) if order > 1 else ""
+        below = "".join(f"{d}{n}" + (str(c).translate(SUPERSCRIPTS) if c > 1 else "")
+                        for n, c in groups)
+        return f"{d}{power}{function}/{below}"
+    power = str(order) if order > 1 else ""
+    below = "".join(f"d{n}" + (str(c) if c > 1 else "") for n, c in groups)
+    return f"d{power}{function}/{below}"
+
+
+def nonfinite_warnings(derivatives: Iterable[Derivative]) -> list[Note]:
+    """One warning per float64 derivative that holds nan or an infinity."""
+    warnings = []
+    for d in derivatives:
+        if d.value is None or np.asarray(d.value).dtype == object:
+            continue  # None has its reason; Decimals at a precision are checked digits
+        value = np.asarray(d.value, dtype=np.float64)
+        if d.missing is not None:
+            value = value[~d.missing]
+        if not np.all(np.isfinite(value)):
+            word = "nan" if np.any(np.isnan(value)) else "infinite"
+            warnings.append(Note(f"{label(d.wrt)} is not finite ({word})", "nonfinite"))
+    return warnings
+
+
+def unused_input_warnings(derivatives: Iterable[Derivative],
+                          inputs: Iterable[str]) -> list[Note]:
+    """One warning per input the value does not depend on (at any point)."""
+    inputs = set(inputs)
+    warnings = []
+    for d in derivatives:
+        if d.order != 1 or d.wrt[0] not in inputs:
+            continue
+        reasons = d.reasons if d.reasons is not None else (d.reason,) if d.value is None \
+            else ()
+        if any(r is not None and kind_of(r) == "unconnected" for r in reasons):
+            warnings.append(Note(f"the result does not depend on the input '{d.wrt[0]}'",
+                                 "unused-input"))
+    return warnings

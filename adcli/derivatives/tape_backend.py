@@ -1,0 +1,154 @@
+"""The tape backend: derivatives of any order by differentiating gradient tapes again.
+
+One responsibility: execute a `Plan` on adcli.engine's GradientTape. The program
+runs once on a persistent tape watching its inputs (and the variables in `wrt`);
+each order-k partial is the gradient (a Jacobian for a tensor) of the order-(k-1)
+partial below it, recorded on the same tape so that it can be differentiated again.
+A derivative is None, with the reason, when the value does not depend on the
+variable (unless the plan says `unconnected="zero"`); `reasons` tells the series
+backends the same thing at a point.
+
+`point` runs one point; `vectorized` runs every point of a batch as one vector
+(the caller checks it against single points); `session` differentiates an
+expression on a REPL session's tape.
+
+Imports adcli.derivatives.program and .results, and adcli.engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from adcli.derivatives.plan import Plan
+from adcli.derivatives.program import as_array, execute
+from adcli.derivatives.results import (
+    Batch,
+    Derivative,
+    Note,
+    Result,
+    combinations,
+    unused_input_warnings,
+)
+from adcli.engine.tape import GradientTape
+from adcli.engine.tensor import Tensor
+from adcli.errors import AdcliUsageError
+
+
+def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
+    """The value and every distinct partial up to `plan.order` at one point."""
+    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=False)
+    warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
+    return Result(inputs=dict(inputs), value=as_array(outcome.value),
+                  derivatives=tuple(derivatives), warnings=tuple(warnings), engine="tape",
+                  variables={k: as_array(v) for k, v in outcome.variables.items()})
+
+
+def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
+    """Every point at once, the inputs as vectors (points along axis 0), when the value
+    and every derivative come out with one number per point; else None."""
+    inputs = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in columns.items()}
+    n = len(next(iter(inputs.values())))
+    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    if np.shape(as_array(outcome.value)) != (n,):
+        return None
+    # The points do not interact (the caller checks), so the gradient of the sum is
+    # the derivative at every point.
+    derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=True)
+    if any(d.value is not None and d.value.shape != (n,) for d in derivatives):
+        return None
+    warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
+    return Batch(inputs=inputs, value=as_array(outcome.value), derivatives=tuple(derivatives),
+                 warnings=tuple(warnings))
+
+
+def reasons(plan: Plan, inputs: Mapping[str, Any]) -> dict[str, str | None]:
+    """For each variable of the plan, why the value does not depend on it at this point
+    (None where it does), from one tape run."""
+    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    return {name: _reason(outcome.tape, outcome.value, _source(outcome, name), name)
+            for name in plan.wrt}
+
+
+def session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
+            unconnected: str = "none") -> Result:
+    """An expression's value and its partials up to `order` with respect to variables of
+    an adcli.lang.session.Session, on the session's tape."""
+    if order < 0:
+        raise AdcliUsageError(f"the order must be 0 or more, not {order}", parameter="order")
+    known = session.variables
+    for name in wrt:
+        if name not in known:
+            raise AdcliUsageError(f"the session has no variable '{name}'", parameter="wrt",
+                                  name=name,
+                                  hint=f"its variables: {', '.join(known) or '(none)'}")
+    outcome = session.value_of(expression)
+    derivatives = derive(outcome, list(wrt), order, unconnected, pointwise=False)
+    return Result(inputs={}, value=as_array(outcome.value), derivatives=tuple(derivatives),
+                  warnings=tuple(outcome.warnings))
+
+
+def derive(outcome: Any, names: Sequence[str], order: int, unconnected: str,
+           pointwise: bool) -> list[Derivative]:
+    """Every distinct partial up to `order`, each the derivative of the one below it.
+
+    `pointwise` takes gradients of sums (one entry per point of a batch run);
+    otherwise each derivative is the full tensor (a Jacobian when non-scalar)."""
+    tape: GradientTape = outcome.tape
+    value = outcome.value
+    sources = {name: _source(outcome, name) for name in names}
+    why = {name: _reason(tape, value, sources[name], name) for name in names}
+    derivatives: list[Derivative] = []
+    current: dict[tuple[str, ...], Any] = {(): value}
+    with tape, np.errstate(all="ignore"):
+        for k in range(1, order + 1):
+            for combo in combinations(names, k):
+                missing = next((why[n] for n in combo if why[n]), None)
+                if missing and unconnected == "none":
+                    derivatives.append(Derivative(combo, k, None, missing))
+                    continue
+                prefix, source = current.get(combo[:-1]), sources[combo[-1]]
+                result = None
+                if isinstance(prefix, Tensor) and isinstance(source, Tensor):
+                    result = tape.gradient(prefix, source) if pointwise or prefix.shape == () \
+                        else tape.jacobian(prefix, source)
+                if result is None:
+                    shape = np.shape(as_array(value)) if pointwise else \
+                        _derivative_shape(value, [sources[n] for n in combo])
+                    result = Tensor(np.zeros(shape))
+                current[combo] = result
+                derivatives.append(Derivative(combo, k, as_array(result)))
+    return derivatives
+
+
+def _derivative_shape(value: Any, sources: Sequence[Any]) -> tuple[int, ...]:
+    shape = tuple(np.shape(as_array(value)))
+    for s in sources:
+        shape += tuple(np.shape(as_array(s)))
+    return shape
+
+
+def _source(outcome: Any, name: str) -> Any:
+    if name in outcome.inputs:
+        return outcome.inputs[name]
+    if name in outcome.variables:
+        return outcome.variables[name]
+    known = sorted(set(outcome.inputs) | set(outcome.variables))
+    raise AdcliUsageError(
+        f"cannot differentiate with respect to '{name}': it is neither an input nor a "
+        "variable of the program", parameter="wrt", name=name,
+        hint=f"known names: {', '.join(known) or '(none)'}",
+    )
+
+
+def _reason(tape: GradientTape, value: Any, source: Any, name: str) -> Note | None:
+    if not isinstance(source, Tensor):
+        return Note(f"'{name}' does not depend on any input, so the tape never recorded it "
+                    "(it is a constant)", "constant")
+    if not isinstance(value, Tensor) or not tape.depends(value, source):
+        return Note(f"the result does not depend on '{name}'", "unconnected")
+    reason = tape.explain(value, source)
+    return None if reason is None else Note(reason, "blocked")
