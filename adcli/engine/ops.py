@@ -1,5 +1,12 @@
 """Every engine operation, each defined once: its primitive (numpy forward + gradient rules).
 
+This module holds two interpretations of each primitive, given to `defprim` (or to
+the `_unary`, `_binary`, `_nondiff` and `_reduction` shorthands) where the
+primitive is defined: its numpy forward (`impl`) and its gradient rules, with its
+`arity`. Its Taylor rule and its mpmath forward are registered beside each other in
+adcli/engine/series.py, keyed by the primitive object (`series.P.<name>`); see
+adcli/engine/primitives.py for the whole map and for how to add a primitive.
+
 Gradient rules are written with the operations of this module, never with numpy
 on primal values, so a backward pass is itself made of recorded operations and can
 be differentiated again, to any order. A rule receives the incoming gradient `g`,
@@ -7,9 +14,9 @@ the primal output `ans`, the inputs and the static parameters, and is run only f
 arguments that need a gradient (so `x**2` at x = -1 never evaluates `log(-1)`).
 
 Operations that are compositions of others (mean, norm, clip, linspace, squeeze,
-...) are written as such and are not primitives: their derivatives follow. Names
-are TensorFlow's. This module also installs the Python operators on Tensor.
-Imports the tensor and primitives modules and numpy only.
+...) are written as such and are not primitives: their derivatives (and Taylor
+series) follow. Names are TensorFlow's. This module also installs the Python
+operators on Tensor. Imports the tensor and primitives modules and numpy only.
 """
 
 from __future__ import annotations
@@ -87,7 +94,7 @@ def _expand_reduced(g: Tensor, x: Any, axis: tuple[int, ...] | None, keepdims: b
 
 
 def _unary(name: str, impl: Any, vjp: Any, doc: str) -> Any:
-    prim = defprim(name, impl, vjp, doc=doc)
+    prim = defprim(name, impl, vjp, arity=1, doc=doc)
 
     def op(x: Any, name: str | None = None) -> Tensor:
         return bind(prim, (x,))
@@ -107,7 +114,8 @@ def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str) -> Any:
 
         return vjp
 
-    prim = defprim(name, impl, unbroadcasting(vjp_x, 0), unbroadcasting(vjp_y, 1), doc=doc)
+    prim = defprim(name, impl, unbroadcasting(vjp_x, 0), unbroadcasting(vjp_y, 1), arity=2,
+                   doc=doc)
 
     def op(x: Any, y: Any, name: str | None = None) -> Tensor:
         return bind(prim, (x, y))
@@ -118,7 +126,7 @@ def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str) -> Any:
 
 
 def _nondiff(name: str, impl: Any, nargs: int, doc: str) -> Any:
-    prim = defprim(name, impl, doc=doc)
+    prim = defprim(name, impl, arity=nargs, doc=doc)
 
     def op(*args: Any, name: str | None = None) -> Tensor:
         if len(args) != nargs:
@@ -178,7 +186,7 @@ def _pow_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
     return g * where(positive, ans * safe_log, 0.0)
 
 
-_pow = defprim("pow", np.power, None, None, doc="x ** y")
+_pow = defprim("pow", np.power, None, None, arity=2, doc="x ** y")
 _pow.vjps = (
     lambda g, ans, x, y: _unbroadcast(_pow_dx(g, ans, x, y), _shape(x)),
     lambda g, ans, x, y: _unbroadcast(_pow_dy(g, ans, x, y), _shape(y)),
@@ -203,7 +211,7 @@ def _integer_pow_vjp(g: Tensor, ans: Tensor, x: Any, n: int) -> Tensor:
     return g * (integer_pow(x, n - 1) * float(n))
 
 
-_integer_pow = defprim("integer_pow", _integer_pow_impl, _integer_pow_vjp,
+_integer_pow = defprim("integer_pow", _integer_pow_impl, _integer_pow_vjp, arity=1,
                        doc="x ** n for a static integer n (the fast path of pow)")
 
 
@@ -323,6 +331,7 @@ _where = defprim(
     None,
     lambda g, ans, c, x, y: _unbroadcast(where(c, g, 0.0), _shape(x)),
     lambda g, ans, c, x, y: _unbroadcast(where(c, 0.0, g), _shape(y)),
+    arity=3,
     doc="x where cond is true, else y",
 )
 
@@ -348,7 +357,8 @@ logical_and = _nondiff("logical_and", np.logical_and, 2, "x and y, elementwise")
 logical_or = _nondiff("logical_or", np.logical_or, 2, "x or y, elementwise")
 logical_not = _nondiff("logical_not", np.logical_not, 1, "not x, elementwise")
 
-_stop_gradient = defprim("stop_gradient", lambda x: x, doc="x, with no gradient through it")
+_stop_gradient = defprim("stop_gradient", lambda x: x, arity=1,
+                         doc="x, with no gradient through it")
 
 
 def stop_gradient(x: Any, name: str | None = None) -> Tensor:
@@ -360,7 +370,7 @@ def _cast_vjp(g: Tensor, ans: Tensor, x: Any, dtype: np.dtype) -> Tensor:
     return cast(g, _dtype(x))
 
 
-_cast = defprim("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_vjp,
+_cast = defprim("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_vjp, arity=1,
                 doc="x converted to another dtype")
 
 
@@ -372,7 +382,7 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
 # -- reductions ---------------------------------------------------------------
 
 def _reduction(name: str, impl: Any, vjp: Any, doc: str) -> Any:
-    prim = defprim(name, impl, vjp, doc=doc)
+    prim = defprim(name, impl, vjp, arity=1, doc=doc)
 
     def op(input_tensor: Any, axis: Any = None, keepdims: bool = False,
            name: str | None = None) -> Tensor:
@@ -511,7 +521,8 @@ def _matmul_db(g: Tensor, ans: Tensor, a: Any, b: Any) -> Tensor:
     return _unbroadcast(matmul(_matrix_t(a), g), bsh)
 
 
-_matmul = defprim("matmul", np.matmul, _matmul_da, _matmul_db, doc="the matrix product a @ b")
+_matmul = defprim("matmul", np.matmul, _matmul_da, _matmul_db, arity=2,
+                  doc="the matrix product a @ b")
 
 
 def matmul(a: Any, b: Any, name: str | None = None) -> Tensor:
@@ -526,6 +537,7 @@ def _transpose_vjp(g: Tensor, ans: Tensor, x: Any, perm: Any) -> Tensor:
 
 
 _transpose = defprim("transpose", lambda x, perm: np.transpose(x, perm), _transpose_vjp,
+                     arity=1,
                      doc="x with its axes permuted (reversed by default)")
 
 
@@ -535,7 +547,7 @@ def transpose(a: Any, perm: Any = None, name: str | None = None) -> Tensor:
 
 
 _reshape = defprim("reshape", lambda x, shape: np.reshape(x, shape),
-                   lambda g, ans, x, shape: reshape(g, _shape(x)),
+                   lambda g, ans, x, shape: reshape(g, _shape(x)), arity=1,
                    doc="x with a new shape of the same size")
 
 
@@ -547,6 +559,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
 _broadcast_to = defprim(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     lambda g, ans, x, shape: _unbroadcast(g, _shape(x)),
+    arity=1,
     doc="x repeated along new or length-1 axes to `shape`",
 )
 
@@ -589,7 +602,8 @@ def _concat_vjp(k: int, g: Tensor, ans: Tensor, *xs: Any, axis: int) -> Tensor:
     return g[index]
 
 
-_concat = defprim("concat", lambda *xs, axis: np.concatenate(xs, axis), vjp_any=_concat_vjp,
+_concat = defprim("concat", lambda *xs, axis: np.concatenate(xs, axis), arity=None,
+                  vjp_any=_concat_vjp,
                   doc="tensors joined along an existing axis")
 
 
@@ -608,7 +622,8 @@ def _stack_vjp(k: int, g: Tensor, ans: Tensor, *xs: Any, axis: int) -> Tensor:
     return g[(slice(None),) * axis + (k,)]
 
 
-_stack = defprim("stack", lambda *xs, axis: np.stack(xs, axis), vjp_any=_stack_vjp,
+_stack = defprim("stack", lambda *xs, axis: np.stack(xs, axis), arity=None,
+                 vjp_any=_stack_vjp,
                  doc="tensors of one shape joined along a new axis")
 
 
@@ -628,7 +643,7 @@ def _tile_vjp(g: Tensor, ans: Tensor, x: Any, multiples: tuple[int, ...]) -> Ten
     return reshape(summed, _shape(x))
 
 
-_tile = defprim("tile", lambda x, multiples: np.tile(x, multiples), _tile_vjp,
+_tile = defprim("tile", lambda x, multiples: np.tile(x, multiples), _tile_vjp, arity=1,
                 doc="x repeated `multiples[i]` times along axis i")
 
 
@@ -656,11 +671,12 @@ def _scatter_impl(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
 
 
 _scatter = defprim("scatter", _scatter_impl,
-                   lambda g, ans, v, index, shape: g[index],
+                   lambda g, ans, v, index, shape: g[index], arity=1,
                    doc="zeros of `shape` with v added at `index` (the gradient of indexing)")
 _getitem = defprim("getitem", lambda x, index: x[index],
                    lambda g, ans, x, index: bind(_scatter, (g,), {"index": index,
                                                                   "shape": _shape(x)}),
+                   arity=1,
                    doc="x[index]")
 
 
@@ -684,7 +700,7 @@ def _diag_vjp(g: Tensor, ans: Tensor, v: Any) -> Tensor:
     return diag_part(g)
 
 
-_diag = defprim("diag", lambda v: np.diag(v), _diag_vjp,
+_diag = defprim("diag", lambda v: np.diag(v), _diag_vjp, arity=1,
                 doc="the square matrix with v on its diagonal")
 
 
@@ -693,7 +709,7 @@ def _diag_part_vjp(g: Tensor, ans: Tensor, m: Any) -> Tensor:
     return bind(_scatter, (g,), {"index": (np.arange(k), np.arange(k)), "shape": _shape(m)})
 
 
-_diag_part = defprim("diag_part", lambda m: np.diagonal(m).copy(), _diag_part_vjp,
+_diag_part = defprim("diag_part", lambda m: np.diagonal(m).copy(), _diag_part_vjp, arity=1,
                      doc="the main diagonal of a matrix")
 
 

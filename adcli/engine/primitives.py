@@ -1,12 +1,24 @@
 """The primitive registry and `bind`, the one place where an operation runs and is recorded.
 
-A primitive is a name with one rule per interpretation, as in JAX's autodidax:
-`impl` computes the forward value on numpy values; `vjp(argnum, g, ans, args,
-params)` gives the gradient with respect to one argument, written with adcli's own
-differentiable operations so that the backward pass can itself be recorded (higher
-order); `taylor` (added by the Taylor-mode engine) propagates truncated Taylor
-series. Static parameters (an axis, an integer exponent) travel in `params`, never
-as traced inputs.
+A primitive is a name with one rule per interpretation, as in JAX's autodidax. Where
+each interpretation of a primitive lives:
+
+- `impl` (numpy forward) and the gradient rules (`vjps`, or `vjp_any` for variadic
+  primitives): on the `Primitive` itself, given to `defprim` where the primitive is
+  defined, in adcli/engine/ops.py. A gradient rule `vjp(g, ans, *args, **params)`
+  gives the gradient with respect to one argument, written with adcli's own
+  differentiable operations so that the backward pass can itself be recorded
+  (higher order). `arity` (the number of positional array arguments; None for
+  variadic ones) is given there too, and nothing else hard-codes it.
+- the Taylor rule and the mpmath forward: in tables keyed by the `Primitive` object,
+  `TAYLOR_RULES` and `MP_FORWARD` of adcli/engine/series.py, filled by its
+  `def_taylor`, `def_comp`, `def_constant` and `def_mp`.
+
+To add a primitive: define it in ops.py with `defprim` (or `_unary`, `_binary`,
+`_nondiff`), then register its Taylor rule and mp forward in series.py.
+`adcli.engine.series.missing_rules()` lists what any primitive lacks, and
+tests/engine/test_registry.py fails, by primitive name, until nothing does. Static
+parameters (an axis, an integer exponent) travel in `params`, never as traced inputs.
 
 `bind` runs a primitive and, when a tape is recording, lets each recording tape
 that follows one of the inputs add the call to its records; while a Taylor run is
@@ -27,7 +39,9 @@ VjpRule = Callable[..., Any]
 
 @dataclass(eq=False)
 class Primitive:
-    """One operation: its numpy forward, its gradient rule(s) and its Taylor rule."""
+    """One operation: its numpy forward and its gradient rule(s). Its other
+    interpretations (Taylor rule, mpmath forward) are in adcli.engine.series' tables,
+    keyed by this object (compared and hashed by identity)."""
 
     name: str
     impl: Callable[..., Any]
@@ -36,9 +50,10 @@ class Primitive:
     # primitives (concat, stack): vjp_any(k, g, ans, *args, **params).
     vjps: tuple[VjpRule | None, ...] = ()
     vjp_any: VjpRule | None = None
-    taylor: Callable[..., Any] | None = None
     doc: str = ""
     nondiff_args: frozenset[int] = field(default_factory=frozenset)
+    # The number of positional array arguments; None for a variadic primitive.
+    arity: int | None = None
 
     @property
     def differentiable(self) -> bool:
@@ -73,14 +88,21 @@ def defprim(
     name: str,
     impl: Callable[..., Any],
     *vjps: VjpRule | None,
+    arity: int | None,
     vjp_any: VjpRule | None = None,
     nondiff_args: tuple[int, ...] = (),
     doc: str = "",
 ) -> Primitive:
-    """Define and register a primitive; each name is defined exactly once."""
+    """Define and register a primitive; each name is defined exactly once.
+
+    `arity` is the number of positional array arguments (None for a variadic
+    primitive, whose gradient is then `vjp_any`); when per-argument `vjps` are given
+    there is one per argument (None for an argument without a gradient)."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is defined twice")
-    prim = Primitive(name, impl, tuple(vjps), vjp_any, None, doc, frozenset(nondiff_args))
+    if vjps and len(vjps) != arity:
+        raise ValueError(f"primitive {name!r} has arity {arity} but {len(vjps)} gradient rules")
+    prim = Primitive(name, impl, tuple(vjps), vjp_any, doc, frozenset(nondiff_args), arity)
     PRIMITIVES[name] = prim
     return prim
 

@@ -10,9 +10,27 @@ are the directional derivatives of every order at once: f^(k)(a)[v,...,v] = k! u
 array (u_0, ..., u_K) along axis 0 (axis 0 is the order, the other axes the
 primal shape, so a grid of points costs what one point does per coefficient).
 
-Every primitive maps series to series (its "Taylor rule", in the registry beside
-its forward and gradient rules, `PRIMITIVES[name].taylor`). Rules come in kinds,
-as in JAX's jet:
+Where the rules live. This module adds two interpretations to every primitive of
+the registry (adcli/engine/primitives.py; numpy forward and gradient rules are in
+adcli/engine/ops.py), in tables keyed by the `Primitive` object, as in JAX's
+autodidax and jax.experimental.jet:
+
+- `TAYLOR_RULES[prim]` maps series to series (the "Taylor rule");
+- `MP_FORWARD[prim]` is the forward value with mpmath at a set precision (None
+  declares the numpy forward right as it is on object arrays of mpmath.mpf).
+
+They are filled by `def_taylor` (a rule on coefficient arrays), `def_comp` (a rule
+composed of other adcli operations, run on Series, like jet's def_comp),
+`def_constant` (zero derivative) and `def_mp`, at the end of this module, one
+primitive after another: every rule of a primitive sits in one place, beside its
+name (`P.tan` is `PRIMITIVES["tan"]`). To add a primitive, define it in ops.py,
+then register a Taylor rule and an mp forward here; `missing_rules()` names any
+primitive lacking an interpretation, and tests/engine/test_registry.py fails by
+name until none does (and checks the mp forward against numpy's); a differentiable
+one also needs a case in tests/engine/test_gradients_fd.py and
+tests/taylor/test_taylor_rules.py.
+
+Rules come in kinds:
 
 - linear (add, negative, reshape, reduce_sum, transpose, getitem, concat, stack,
   broadcast_to, tile, ...): applied coefficient by coefficient;
@@ -33,12 +51,16 @@ as in JAX's jet:
       x^n:   repeated squaring with Cauchy products (exact for polynomials, fine at 0)
 
   and the rest by integration, u_k = [t^(k-1)] u' / k, where u' is a product or
-  quotient of known series: log (x'/x), log1p, log2, log10, atan (x'/(1+x^2)),
-  asin, acos, asinh, acosh, atanh, erf ((2/sqrt(pi)) exp(-x^2) x'), softplus
-  (sigmoid(x) x'), atan2 ((x y' - y x')/(x^2 + y^2)). Composite primitives
-  (reduce_logsumexp, reduce_prod, pow with a series exponent) are written with
-  these. The constant term u_0 is always the primitive's own forward value, so
-  Taylor mode and the tape agree on the value to the last bit.
+  quotient of known series: log (x'/x), atan (x'/(1+x^2)), asin, acos, asinh,
+  acosh, atanh, erf ((2/sqrt(pi)) exp(-x^2) x'), softplus (sigmoid(x) x'), atan2
+  ((x y' - y x')/(x^2 + y^2));
+- compositions (def_comp): expm1 = exp(x) - 1, log1p = log(1 + x), log2 and
+  log10 = log(x) / log(base), reciprocal = 1 / x, reduce_logsumexp =
+  log(sum(exp(x - peak))) + peak; reduce_prod and pow with a series exponent are
+  written with the helpers of the others.
+
+The constant term u_0 is always the primitive's own forward value, so Taylor mode
+and the tape agree on the value to the last bit.
 
 `Series` is a Tensor whose `_value` is the float64 primal u_0, so every piece of
 code that looks at values (shapes, Python `if` and `while` through bool/float,
@@ -48,28 +70,35 @@ among the arguments of a rule is a series of length 1. `bind` hands a call to
 
 Precision: `active(precision=D)` computes with mpmath at D decimal digits: the
 coefficients are numpy object arrays of mpmath.mpf and the constant terms come
-from mpmath's functions. mpmath is imported only then. Imports numpy and the
-engine's tensor, primitives and tape modules.
+from `MP_FORWARD`. mpmath is imported only then. Imports numpy and the engine's
+tensor, primitives, ops and tape modules.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from adcli.engine import ops  # noqa: F401 - defines every primitive before rules attach
+from adcli.engine import ops  # defines every primitive before rules attach
 from adcli.engine.primitives import PRIMITIVES, TAYLOR_DISPATCH, Primitive
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor, _next_id
 
 __all__ = [
-    "Series", "TaylorTape", "active", "coefficients", "constant", "dispatch", "missing_rules",
-    "seed", "series_of", "to_mp",
+    "INTERPRETATIONS", "MP_FORWARD", "P", "TAYLOR_RULES", "Series", "TaylorTape", "active",
+    "coefficients", "constant", "def_comp", "def_constant", "def_mp", "def_taylor", "dispatch",
+    "missing_rules", "seed", "series_of", "to_mp",
 ]
+
+# The registry by attribute, for the rules and registrations below: P.tan is
+# PRIMITIVES["tan"].
+P = SimpleNamespace(**PRIMITIVES)
 
 
 # ---- the series value -------------------------------------------------------------
@@ -126,14 +155,176 @@ class TaylorTape(GradientTape):
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("grad(), jacobian() and hessian() inside a program need the tape "
-                         "engine, not Taylor mode (use --engine tape)")
+                         "engine, not Taylor mode")
 
     gradient = jacobian = batch_jacobian = _refuse
 
 
+# ---- the rule tables, keyed by the Primitive object ----------------------------------
+
+# prim -> rule(*coeffs, **params): each argument's coefficients (u_0..u_K along axis 0;
+# a constant argument has one row) to the result's (or to a Tensor, for a boolean
+# constant). Read by `dispatch`.
+TAYLOR_RULES: dict[Primitive, Callable[..., Any]] = {}
+
+# prim -> forward(*object_arrays, **params): the forward value at the active mpmath
+# precision, or None: the numpy impl is right as it is on object arrays of mpf.
+MP_FORWARD: dict[Primitive, Callable[..., Any] | None] = {}
+
+# Primitives registered with def_constant: zero derivative, so no gradient rule.
+ZERO_DERIVATIVE: set[Primitive] = set()
+
+# What `missing_rules` checks, in its words.
+INTERPRETATIONS = ("vjp", "taylor", "mp")
+
+
+def _register(table: dict[Primitive, Any], prim: Primitive, rule: Any, what: str) -> None:
+    if prim in table:
+        raise ValueError(f"the primitive '{prim.name}' has {what} already")
+    table[prim] = rule
+
+
+def def_taylor(prim: Primitive, rule: Callable[..., Any]) -> None:
+    """Register `rule` as the Taylor rule of `prim`.
+
+    rule(*coeffs, **params) receives each argument's coefficient array (u_0..u_K along
+    axis 0; a constant argument has one row) and the primitive's static parameters,
+    and returns the result's coefficients (a Tensor for a non-numeric constant, as
+    comparisons give). Write it with the helpers of this module (_mul, _div, _recur,
+    _integrate, ...), whose arithmetic is the active backend's (float64, or mpmath
+    object arrays), and put the primitive's own forward value in u_0
+    (`_with_primal(u, _primal(prim, ...))`) so that Taylor mode and the tape agree
+    on values to the last bit."""
+    _register(TAYLOR_RULES, prim, rule, "a Taylor rule")
+
+
+def def_comp(prim: Primitive, comp: Callable[..., Any], *, mp_forward: bool = False) -> None:
+    """Register a Taylor rule for `prim` written as a composition of other adcli
+    operations (as jax.experimental.jet's def_comp): comp(*args, **params) receives
+    the arguments as Series and computes with adcli.engine.ops, so each operation runs
+    through `bind` and its own Taylor rule. Constants it needs at the run's precision
+    come from `constant(...)` (log(constant(2.0)) is log 2 to every digit). The
+    result's u_0 is then replaced by the primitive's own forward value (its numpy
+    impl, or its mp forward at a precision), so the value agrees with the tape's.
+
+    With mp_forward=True the composition is also the primitive's mpmath forward (for
+    a primitive that is not elementwise and whose numpy impl is float64 only, such as
+    reduce_logsumexp): at a precision the composition's own u_0 is kept."""
+    def rule(*xs: np.ndarray, **params: Any) -> np.ndarray:
+        u = _coeffs_of(comp(*[Series._of(x) for x in xs], **params))
+        if mp_forward and _backend().mp:
+            return u
+        return _with_primal(u, _primal(prim, *[x[0] for x in xs], **params))
+
+    rule.__name__ = rule.__qualname__ = f"comp_{prim.name}"
+    def_taylor(prim, rule)
+    if mp_forward:
+        def forward(*xs: Any, **params: Any) -> np.ndarray:
+            # Inside its own mpmath run, so that it works from anywhere.
+            with active(precision=_load_mpmath().mp.dps):
+                return np.asarray(_coeffs_of(comp(*[constant(x) for x in xs], **params))[0])
+
+        _register(MP_FORWARD, prim, forward, "an mp forward")
+
+
+def def_mp(prim: Primitive, scalar_fn: Callable[..., Any] | None) -> None:
+    """Register the forward of `prim` at a set precision (used for u_0 by its Taylor
+    rule, and by the rules of others that need its value).
+
+    scalar_fn(*mpfs, **params) -> mpf is applied elementwise to object arrays (numpy's
+    frompyfunc with prim.arity inputs). It should give numpy's IEEE answers where
+    mpmath raises or goes complex (wrap it in `_real`: nan). Write it with this
+    module's `mpmath`, which imports mpmath on first use, inside a lambda or def
+    (lambda x: mpmath.exp(x)), never as mpmath.exp, which would import it now.
+
+    scalar_fn=None declares instead that the numpy impl is right as it is on object
+    arrays of mpmath.mpf: data movement (reshape, getitem, concat, ...), mpmath's own
+    arithmetic through Python's operators (add, multiply, matmul, reduce_sum, ...) or
+    no numbers out (comparisons). The declaration is explicit, so `missing_rules`
+    tells a forgotten mp forward from one not needed."""
+    if scalar_fn is None:
+        _register(MP_FORWARD, prim, None, "an mp forward")
+        return
+    arity = prim.arity
+    if arity is None:
+        raise ValueError(f"the variadic primitive '{prim.name}' cannot have an "
+                         "elementwise mp forward")
+    ufunc = np.frompyfunc(scalar_fn, arity, 1)
+
+    def forward(*xs: Any, **params: Any) -> np.ndarray:
+        u = np.frompyfunc(functools.partial(scalar_fn, **params), arity, 1) if params \
+            else ufunc
+        return np.asarray(u(*xs), dtype=object)
+
+    _register(MP_FORWARD, prim, forward, "an mp forward")
+
+
+def def_constant(prim: Primitive) -> None:
+    """Register `prim` as having zero derivative (floor, sign, comparisons, ...): its
+    Taylor rule is its forward value on the constant terms, as a constant (booleans
+    as a plain tensor; numbers as a length-1 series, keeping their precision). Such a
+    primitive has no gradient rule and needs none."""
+    if prim.differentiable:
+        raise ValueError(f"the primitive '{prim.name}' has a gradient rule, so its "
+                         "derivative is not zero")
+    ZERO_DERIVATIVE.add(prim)
+
+    def rule(*xs: np.ndarray, **params: Any) -> Any:
+        out = np.asarray(_primal(prim, *[x[0] for x in xs], **params))
+        if out.dtype == object and out.size and isinstance(out.reshape(-1)[0], (bool, np.bool_)):
+            out = out.astype(bool)
+        if out.dtype.kind == "b":
+            return Tensor._wrap(out)
+        return out[np.newaxis]
+
+    rule.__name__ = rule.__qualname__ = f"constant_{prim.name}"
+    def_taylor(prim, rule)
+
+
+def missing_rules() -> dict[str, list[str]]:
+    """For every primitive name, the interpretations it lacks (an empty list when none),
+    among INTERPRETATIONS:
+
+    - "vjp": a gradient rule (defprim in ops.py), unless registered with def_constant;
+    - "taylor": a Taylor rule (def_taylor, def_comp or def_constant);
+    - "mp": an mpmath forward, or the declaration def_mp(prim, None) that the numpy
+      impl is right on mpf object arrays.
+
+    tests/engine/test_registry.py requires every list to be empty."""
+    missing: dict[str, list[str]] = {}
+    for name, prim in PRIMITIVES.items():
+        lacks = []
+        if not prim.differentiable and prim not in ZERO_DERIVATIVE:
+            lacks.append("vjp")
+        if prim not in TAYLOR_RULES:
+            lacks.append("taylor")
+        if prim not in MP_FORWARD:
+            lacks.append("mp")
+        missing[name] = lacks
+    return missing
+
+
 # ---- arithmetic backends: float64, or mpmath at a precision ------------------------
 
-_MP_FUNCS: dict[str, Callable[..., Any]] = {}
+
+class _LazyMpmath:
+    """Stands for the mpmath module until first used: then imports it and puts the
+    module itself in its place (the global `mpmath`), so that registering mp forwards
+    costs nothing and mpmath is imported only for a run at a set precision."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_load_mpmath(), name)
+
+
+mpmath: Any = _LazyMpmath()
+
+
+def _load_mpmath() -> Any:
+    global mpmath
+    import mpmath as module
+
+    mpmath = module
+    return module
 
 
 class _Backend:
@@ -142,8 +333,8 @@ class _Backend:
     mp = False
     dtype: Any = np.float64
 
-    def primal(self, name: str, *args: Any, **params: Any) -> Any:
-        return np.asarray(PRIMITIVES[name].impl(*args, **params))
+    def primal(self, prim: Primitive, *args: Any, **params: Any) -> Any:
+        return np.asarray(prim.impl(*args, **params))
 
     def convert(self, value: Any) -> np.ndarray:
         array = np.asarray(value)
@@ -167,24 +358,20 @@ class _Backend:
 
 
 class _MpBackend(_Backend):
-    """mpmath numbers in numpy object arrays; constant terms from mpmath's functions."""
+    """mpmath numbers in numpy object arrays; constant terms from MP_FORWARD."""
 
     mp = True
     dtype = object
 
     def __init__(self) -> None:
-        import mpmath
+        self.mpmath = _load_mpmath()
+        self._convert = np.frompyfunc(self.mpmath.mpf, 1, 1)
 
-        self.mpmath = mpmath
-        self._convert = np.frompyfunc(mpmath.mpf, 1, 1)
-        if not _MP_FUNCS:
-            _MP_FUNCS.update(_mp_functions(mpmath))
-
-    def primal(self, name: str, *args: Any, **params: Any) -> Any:
-        function = _MP_FUNCS.get(name)
-        if function is None:
-            return np.asarray(PRIMITIVES[name].impl(*args, **params))
-        return function(*args, **params)
+    def primal(self, prim: Primitive, *args: Any, **params: Any) -> Any:
+        forward = MP_FORWARD.get(prim)
+        if forward is None:
+            return np.asarray(prim.impl(*args, **params))
+        return forward(*args, **params)
 
     def convert(self, value: Any) -> np.ndarray:
         array = np.asarray(value)
@@ -207,79 +394,6 @@ class _MpBackend(_Backend):
             out[0] = self.mpmath.fdot(p[:, 0], q[:, 0])
             return out
         return (p * q).sum(axis=0)
-
-
-def _mp_functions(mpmath: Any) -> dict[str, Callable[..., Any]]:
-    """Each primitive's forward value with mpmath, with numpy's IEEE answers where
-    mpmath would raise or go complex (log(-1) is nan, 1/0 is inf)."""
-    mpf = mpmath.mpf
-    nan, inf = mpmath.nan, mpmath.inf
-
-    def real(f: Callable[..., Any]) -> Callable[..., Any]:
-        def g(*xs: Any) -> Any:
-            if any(mpmath.isnan(x) for x in xs):
-                return nan
-            try:
-                r = f(*xs)
-            except (ZeroDivisionError, ValueError):
-                return nan
-            return r if isinstance(r, mpf) else nan
-        return g
-
-    def divide(x: Any, y: Any) -> Any:
-        if y == 0:
-            return nan if x == 0 or mpmath.isnan(x) else (inf if x > 0 else -inf)
-        return x / y
-
-    def power(x: Any, y: Any) -> Any:
-        if x == 0 and y < 0:
-            return inf
-        return real(mpmath.power)(x, y)
-
-    def sigmoid(x: Any) -> Any:
-        return 1 / (1 + mpmath.exp(-x))
-
-    def softplus(x: Any) -> Any:
-        return x + mpmath.log1p(mpmath.exp(-x)) if x > 0 else mpmath.log1p(mpmath.exp(x))
-
-    def round_half_even(x: Any) -> Any:
-        floor = mpmath.floor(x)
-        diff = x - floor
-        if diff > 0.5 or (diff == 0.5 and int(floor) % 2 == 1):
-            return floor + 1
-        return floor
-
-    def sign(x: Any) -> Any:
-        return mpf(0) if x == 0 else (mpf(1) if x > 0 else mpf(-1))
-
-    def floor_divide(x: Any, y: Any) -> Any:
-        q = divide(x, y)
-        return q if not mpmath.isfinite(q) else mpmath.floor(q)
-
-    def mod(x: Any, y: Any) -> Any:
-        if y == 0:
-            return nan
-        return x - mpmath.floor(x / y) * y
-
-    scalar = {
-        "exp": mpmath.exp, "expm1": mpmath.expm1, "log": real(mpmath.log),
-        "log1p": real(mpmath.log1p), "log2": real(lambda x: mpmath.log(x, 2)),
-        "log10": real(mpmath.log10), "sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan,
-        "asin": real(mpmath.asin), "acos": real(mpmath.acos), "atan": mpmath.atan,
-        "atan2": mpmath.atan2, "sinh": mpmath.sinh, "cosh": mpmath.cosh, "tanh": mpmath.tanh,
-        "asinh": mpmath.asinh, "acosh": real(mpmath.acosh), "atanh": real(mpmath.atanh),
-        "erf": mpmath.erf, "sqrt": real(mpmath.sqrt), "sigmoid": sigmoid,
-        "softplus": softplus, "pow": power, "divide": divide,
-        "reciprocal": lambda x: divide(mpf(1), x), "floor": mpmath.floor, "ceil": mpmath.ceil,
-        "round": round_half_even, "sign": sign, "floor_divide": floor_divide, "mod": mod,
-    }
-    table: dict[str, Callable[..., Any]] = {}
-    for name, f in scalar.items():
-        ufunc = np.frompyfunc(f, 2 if name in ("atan2", "pow", "divide", "floor_divide", "mod")
-                              else 1, 1)
-        table[name] = lambda *xs, u=ufunc: np.asarray(u(*xs), dtype=object)
-    table["integer_pow"] = lambda x, n: table["pow"](x, mpf(n))
-    return table
 
 
 _FLOAT = _Backend()
@@ -367,15 +481,16 @@ def series_of(f: Callable[..., Any], points: list[Any], directions: list[Any], o
 
 def dispatch(prim: Primitive, args: tuple, params: dict[str, Any]) -> Tensor | None:
     """The Taylor rule's answer when an argument is a Series; None otherwise (the
-    ordinary path then runs)."""
+    ordinary path then runs). A primitive without a Taylor rule is a ValueError
+    naming it."""
     for a in args:
         if type(a) is Series:
             break
     else:
         return None
-    rule = prim.taylor
+    rule = TAYLOR_RULES.get(prim)
     if rule is None:
-        raise NotImplementedError(f"the primitive '{prim.name}' has no Taylor rule")
+        raise ValueError(f"the primitive '{prim.name}' has no Taylor rule")
     backend = _backend()
     xs = [a._coeffs if type(a) is Series
           else backend.convert(a._value if isinstance(a, Tensor) else a)[np.newaxis]
@@ -386,9 +501,11 @@ def dispatch(prim: Primitive, args: tuple, params: dict[str, Any]) -> Tensor | N
     return Series._of(out)
 
 
-def missing_rules() -> list[str]:
-    """Primitives without a Taylor rule (the tests require none)."""
-    return sorted(name for name, prim in PRIMITIVES.items() if prim.taylor is None)
+def _coeffs_of(value: Any) -> np.ndarray:
+    """The coefficients of an operation's result: a Series' own, or a constant's one row."""
+    if type(value) is Series:
+        return value._coeffs
+    return _backend().convert(value._value if isinstance(value, Tensor) else value)[np.newaxis]
 
 
 # ---- helpers on coefficient arrays ----------------------------------------------------
@@ -408,10 +525,6 @@ def _align(*xs: np.ndarray) -> list[np.ndarray]:
     return [x.reshape((x.shape[0],) + (1,) * (nd - x.ndim) + x.shape[1:]) for x in xs]
 
 
-def _full(x: np.ndarray, length: int) -> np.ndarray:
-    return _pad(x, length)
-
-
 def _length(*xs: np.ndarray) -> int:
     return max(x.shape[0] for x in xs)
 
@@ -426,14 +539,6 @@ def _add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     out = np.array(np.broadcast_to(x, (x.shape[0],) + shape))
     out[: y.shape[0]] = out[: y.shape[0]] + y
     return out
-
-
-def _neg(x: np.ndarray) -> np.ndarray:
-    return -x
-
-
-def _scale(x: np.ndarray, c: Any) -> np.ndarray:
-    return x * c
 
 
 def _mul(x: np.ndarray, y: np.ndarray, length: int | None = None) -> np.ndarray:
@@ -464,10 +569,6 @@ def _mul(x: np.ndarray, y: np.ndarray, length: int | None = None) -> np.ndarray:
             break
         out[j:j + m] = out[j:j + m] + y[:m] * x[j]
     return out
-
-
-def _flat(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
-    return x.reshape(x.shape[0], -1), x.shape[1:]
 
 
 def _div(x: np.ndarray, y: np.ndarray, length: int | None = None) -> np.ndarray:
@@ -520,8 +621,24 @@ def _c(value: float) -> Any:
     return _backend().number(value)
 
 
-def _primal(name: str, *xs: Any, **params: Any) -> np.ndarray:
-    return _backend().primal(name, *xs, **params)
+def _primal(prim: Primitive, *xs: Any, **params: Any) -> np.ndarray:
+    """The forward value of `prim` in the active backend (numpy's, or MP_FORWARD's)."""
+    return _backend().primal(prim, *xs, **params)
+
+
+def _with_primal(u: np.ndarray, u0: Any) -> np.ndarray:
+    """Put the primitive's own forward value in u_0 (so Taylor mode and the tape agree)."""
+    u = np.array(u)  # never write into an input's coefficients
+    u[0, ...] = np.broadcast_to(u0, u.shape[1:])
+    return u
+
+
+def _one(x: np.ndarray) -> np.ndarray:
+    return _backend().convert(np.ones(x.shape[1:]))[np.newaxis]
+
+
+def _sq(x: np.ndarray, n: int | None = None) -> np.ndarray:
+    return _mul(x, x, n)
 
 
 def _jx(xf: np.ndarray) -> np.ndarray:
@@ -553,42 +670,155 @@ def _self_sq(u: np.ndarray, m: int) -> np.ndarray:
     return _backend().sumprod(u[: m + 1], u[m::-1])
 
 
-# ---- the rules ---------------------------------------------------------------------------
+def _by_integration(prim: Primitive, du: Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+                    ) -> Callable[..., np.ndarray]:
+    """A rule u_k = [t^(k-1)] du / k, with du built from x and dx/dt (length K)."""
+    def rule(x: np.ndarray) -> np.ndarray:
+        n = x.shape[0]
+        u0 = _primal(prim, x[0])
+        if n == 1:
+            return u0[np.newaxis]
+        return _integrate(u0, du(x, _deriv(x), n - 1), n)
+
+    rule.__name__ = rule.__qualname__ = f"integrate_{prim.name}"
+    return rule
+
+
+def _where_c(cond: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Choose whole series by a constant condition on the primal."""
+    x, y = _align(x, y)
+    n = _length(x, y)
+    x, y = _pad(x, n), _pad(y, n)
+    cond = np.asarray(cond, dtype=bool)
+    nd = x.ndim - 1
+    cond = cond.reshape((1,) * (nd - cond.ndim) + cond.shape) if cond.ndim <= nd else cond
+    return np.where(cond[np.newaxis], x, y)
+
+
+def _primal_bool(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=bool)
+
+
+def _per_coefficient(prim: Primitive) -> Callable[..., np.ndarray]:
+    """The rule of a linear primitive: its impl applied to each coefficient."""
+    impl = prim.impl
+
+    def rule(*xs: np.ndarray, **params: Any) -> np.ndarray:
+        n = _length(*xs)
+        zero = [None if x.shape[0] == n else _backend().zeros(x.shape[1:]) for x in xs]
+        rows = [impl(*[x[k] if x.shape[0] > k else z for x, z in zip(xs, zero, strict=True)],
+                     **params) for k in range(n)]
+        return np.stack([np.asarray(r) for r in rows])
+
+    rule.__name__ = rule.__qualname__ = f"linear_{prim.name}"
+    return rule
+
+
+def _move_reduced(x: np.ndarray, axis: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+    """x as (K+1, n, m): the reduced entries on axis 1, the kept ones on axis 2."""
+    nd = x.ndim - 1
+    axes = tuple(range(nd)) if axis is None else tuple(axis)
+    kept = tuple(i for i in range(nd) if i not in axes)
+    moved = np.transpose(x, (0,) + tuple(a + 1 for a in axes) + tuple(k + 1 for k in kept))
+    kept_shape = tuple(x.shape[k + 1] for k in kept)
+    return moved.reshape(x.shape[0], -1, math.prod(kept_shape)), kept_shape
+
+
+def _finish_reduced(out: np.ndarray, x: np.ndarray, axis: Any, keepdims: bool,
+                    kept_shape: tuple[int, ...]) -> np.ndarray:
+    out = out.reshape((out.shape[0],) + kept_shape)
+    if keepdims:
+        nd = x.ndim - 1
+        axes = tuple(range(nd)) if axis is None else tuple(axis)
+        out = out.reshape((out.shape[0],) + tuple(1 if i in axes else x.shape[i + 1]
+                                                  for i in range(nd)))
+    return out
+
+
+def _real(f: Callable[..., Any]) -> Callable[..., Any]:
+    """An mpmath function with numpy's IEEE answer, nan, where mpmath would raise or go
+    complex (log(-1), sqrt(-1), acosh(0))."""
+    def g(*xs: Any) -> Any:
+        if any(mpmath.isnan(x) for x in xs):
+            return mpmath.nan
+        try:
+            r = f(*xs)
+        except (ZeroDivisionError, ValueError):
+            return mpmath.nan
+        return r if isinstance(r, mpmath.mpf) else mpmath.nan
+
+    return g
+
+
+# ---- the primitives: each one's Taylor rule and mp forward, side by side --------------
+#
+# In the order of adcli/engine/ops.py. Rules used by one primitive are written right
+# above its registration; rules shared by several (sin/cos, reductions, the linear
+# ones) are registered together.
+
+# -- arithmetic
+
+def_taylor(P.add, _add)
+def_mp(P.add, None)  # mpmath's arithmetic through numpy's object loops
+
+def_taylor(P.subtract, lambda x, y: _add(x, -y))
+def_mp(P.subtract, None)
+
+def_taylor(P.multiply, _mul)  # the Cauchy product
+def_mp(P.multiply, None)
+
+
+def _divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x, y = _align(x, y)
+    return _with_primal(_div(x, y), _primal(P.divide, x[0], y[0]))
+
+
+def _mp_divide(x: Any, y: Any) -> Any:
+    if y == 0:
+        return mpmath.nan if x == 0 or mpmath.isnan(x) else (mpmath.inf if x > 0 else -mpmath.inf)
+    return x / y
+
+
+def_taylor(P.divide, _divide)
+def_mp(P.divide, _mp_divide)
+
+
+def _mp_floor_divide(x: Any, y: Any) -> Any:
+    q = _mp_divide(x, y)
+    return q if not mpmath.isfinite(q) else mpmath.floor(q)
+
+
+def_constant(P.floor_divide)
+def_mp(P.floor_divide, _mp_floor_divide)
+
+
+def _mod(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # x - y floor(x / y), the quotient constant (chosen on the primal).
+    x, y = _align(x, y)
+    quotient = _primal(P.floor_divide, x[0], y[0])
+    return _with_primal(_add(x, -(y * quotient)), _primal(P.mod, x[0], y[0]))
+
+
+def _mp_mod(x: Any, y: Any) -> Any:
+    if y == 0:
+        return mpmath.nan
+    return x - mpmath.floor(x / y) * y
+
+
+def_taylor(P.mod, _mod)
+def_mp(P.mod, _mp_mod)
 
 
 def _exp(x: np.ndarray) -> np.ndarray:
-    return _recur(_primal("exp", x[0]), x, lambda u, v, m: u[m])
+    return _recur(_primal(P.exp, x[0]), x, lambda u, v, m: u[m])
 
 
-def _sin_cos(x: np.ndarray, hyperbolic: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _log_series(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
-    shape = x.shape[1:]
-    xf = x.reshape(n, -1)
-    s, c = _empty(n, xf.shape[1]), _empty(n, xf.shape[1])
-    s[0] = _primal("sinh" if hyperbolic else "sin", x[0]).reshape(-1)
-    c[0] = _primal("cosh" if hyperbolic else "cos", x[0]).reshape(-1)
-    if n > 1:
-        jx = _jx(xf)
-        backend = _backend()
-        for k in range(1, n):
-            s[k] = backend.sumprod(jx[:k], c[k - 1::-1]) / k
-            dc = backend.sumprod(jx[:k], s[k - 1::-1]) / k
-            c[k] = dc if hyperbolic else -dc
-    return s.reshape((n,) + shape), c.reshape((n,) + shape)
-
-
-def _sqrt(x: np.ndarray) -> np.ndarray:
-    n = x.shape[0]
-    shape = x.shape[1:]
-    xf = x.reshape(n, -1)
-    u = _empty(n, xf.shape[1])
-    u[0] = _primal("sqrt", x[0]).reshape(-1)
-    backend = _backend()
-    two_u0 = u[0] * 2
-    for k in range(1, n):
-        acc = backend.sumprod(u[1:k], u[k - 1:0:-1]) if k > 1 else 0
-        u[k] = (xf[k] - acc) / two_u0
-    return u.reshape((n,) + shape)
+    u0 = _primal(P.log, x[0])
+    if n == 1:
+        return np.asarray(u0)[np.newaxis]
+    return _integrate(u0, _div(_deriv(x), x[: n - 1], n - 1), n)
 
 
 def _real_pow(x: np.ndarray, r: np.ndarray, u0: np.ndarray) -> np.ndarray:
@@ -626,122 +856,6 @@ def _int_pow(x: np.ndarray, n: int) -> np.ndarray:
     return result
 
 
-def _with_primal(u: np.ndarray, u0: Any) -> np.ndarray:
-    """Put the primitive's own forward value in u_0 (so Taylor mode and the tape agree)."""
-    u = np.array(u)  # never write into an input's coefficients
-    u[0, ...] = np.broadcast_to(u0, u.shape[1:])
-    return u
-
-
-def _one(x: np.ndarray) -> np.ndarray:
-    return _backend().convert(np.ones(x.shape[1:]))[np.newaxis]
-
-
-def _sq(x: np.ndarray, n: int | None = None) -> np.ndarray:
-    return _mul(x, x, n)
-
-
-def _by_integration(name: str, du: Callable[[np.ndarray, np.ndarray, int], np.ndarray]
-                    ) -> Callable[..., np.ndarray]:
-    """A rule u_k = [t^(k-1)] du / k, with du built from x and dx/dt (length K)."""
-    def rule(x: np.ndarray) -> np.ndarray:
-        n = x.shape[0]
-        u0 = _primal(name, x[0])
-        if n == 1:
-            return u0[np.newaxis]
-        return _integrate(u0, du(x, _deriv(x), n - 1), n)
-
-    return rule
-
-
-def _unary_rules() -> dict[str, Callable[..., np.ndarray]]:
-    def log_base(base: float) -> Callable[..., np.ndarray]:
-        def du(x: np.ndarray, dx: np.ndarray, m: int) -> np.ndarray:
-            scale = _backend().mpmath.log(base) if _backend().mp else math.log(base)
-            return _div(dx, x[:m] * scale, m)
-        return du
-
-    def tan(x: np.ndarray) -> np.ndarray:
-        one = _c(1.0)
-        return _recur(_primal("tan", x[0]), x,
-                      lambda u, v, m: _self_sq(u, m) + (one if m == 0 else 0))
-
-    def tanh(x: np.ndarray) -> np.ndarray:
-        one = _c(1.0)
-        return _recur(_primal("tanh", x[0]), x,
-                      lambda u, v, m: -_self_sq(u, m) + (one if m == 0 else 0))
-
-    def sigmoid(x: np.ndarray) -> np.ndarray:
-        return _recur(_primal("sigmoid", x[0]), x, lambda u, v, m: u[m] - _self_sq(u, m))
-
-    def expm1(x: np.ndarray) -> np.ndarray:
-        u = _recur(_primal("exp", x[0]), x, lambda u, v, m: u[m])
-        return _with_primal(u, _primal("expm1", x[0]))
-
-    def erf_du(x: np.ndarray, dx: np.ndarray, m: int) -> np.ndarray:
-        scale = 2 / _backend().mpmath.sqrt(_backend().mpmath.pi) if _backend().mp \
-            else 2.0 / math.sqrt(math.pi)
-        return _mul(dx, _exp(-_sq(x[:m])) * scale, m)
-
-    def softplus_du(x: np.ndarray, dx: np.ndarray, m: int) -> np.ndarray:
-        return _mul(dx, sigmoid(x[:m]), m)
-
-    def sqrt_rule(x: np.ndarray) -> np.ndarray:
-        return _sqrt(x)
-
-    def reciprocal(x: np.ndarray) -> np.ndarray:
-        return _with_primal(_div(_one(x), x, x.shape[0]), _primal("reciprocal", x[0]))
-
-    return {
-        "exp": _exp,
-        "expm1": expm1,
-        "sin": lambda x: _sin_cos(x)[0],
-        "cos": lambda x: _sin_cos(x)[1],
-        "sinh": lambda x: _sin_cos(x, True)[0],
-        "cosh": lambda x: _sin_cos(x, True)[1],
-        "tan": tan,
-        "tanh": tanh,
-        "sigmoid": sigmoid,
-        "sqrt": sqrt_rule,
-        "reciprocal": reciprocal,
-        "square": lambda x: _with_primal(_sq(x), _primal("square", x[0])),
-        "negative": _neg,
-        "log": _by_integration("log", lambda x, dx, m: _div(dx, x[:m], m)),
-        "log1p": _by_integration("log1p", lambda x, dx, m: _div(dx, _add(x[:m], _one(x)), m)),
-        "log2": _by_integration("log2", log_base(2.0)),
-        "log10": _by_integration("log10", log_base(10.0)),
-        "atan": _by_integration(
-            "atan", lambda x, dx, m: _div(dx, _add(_sq(x[:m]), _one(x)), m)),
-        "asin": _by_integration(
-            "asin", lambda x, dx, m: _div(dx, _sqrt(_add(_one(x), -_sq(x[:m]))), m)),
-        "acos": _by_integration(
-            "acos", lambda x, dx, m: -_div(dx, _sqrt(_add(_one(x), -_sq(x[:m]))), m)),
-        "asinh": _by_integration(
-            "asinh", lambda x, dx, m: _div(dx, _sqrt(_add(_sq(x[:m]), _one(x))), m)),
-        "acosh": _by_integration(
-            "acosh", lambda x, dx, m: _div(dx, _sqrt(_add(_sq(x[:m]), -_one(x))), m)),
-        "atanh": _by_integration(
-            "atanh", lambda x, dx, m: _div(dx, _add(_one(x), -_sq(x[:m])), m)),
-        "erf": _by_integration("erf", erf_du),
-        "softplus": _by_integration("softplus", softplus_du),
-    }
-
-
-# -- binary and piecewise rules
-
-def _subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return _add(x, -y)
-
-
-def _multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return _mul(x, y)
-
-
-def _divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    x, y = _align(x, y)
-    return _with_primal(_div(x, y), _primal("divide", x[0], y[0]))
-
-
 def _is_whole(r: np.ndarray) -> bool:
     try:
         values = np.asarray(r, dtype=np.float64)
@@ -755,7 +869,7 @@ def _is_whole(r: np.ndarray) -> bool:
 def _pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     x, y = _align(x, y)
     n = _length(x, y)
-    u0 = _primal("pow", x[0], y[0])
+    u0 = _primal(P.pow, x[0], y[0])
     if y.shape[0] == 1:
         r = y[0]
         if _is_whole(r):
@@ -778,63 +892,137 @@ def _pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return _with_primal(_where_c(positive, u, fallback), u0)
 
 
-def _log_series(x: np.ndarray) -> np.ndarray:
-    n = x.shape[0]
-    u0 = _primal("log", x[0])
-    if n == 1:
-        return np.asarray(u0)[np.newaxis]
-    return _integrate(u0, _div(_deriv(x), x[: n - 1], n - 1), n)
+def _mp_power(x: Any, y: Any) -> Any:
+    if x == 0 and y < 0:
+        return mpmath.inf
+    return _real(mpmath.power)(x, y)
 
 
-def _where_c(cond: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Choose whole series by a constant condition on the primal."""
-    x, y = _align(x, y)
-    n = _length(x, y)
-    x, y = _pad(x, n), _pad(y, n)
-    cond = np.asarray(cond, dtype=bool)
-    nd = x.ndim - 1
-    cond = cond.reshape((1,) * (nd - cond.ndim) + cond.shape) if cond.ndim <= nd else cond
-    return np.where(cond[np.newaxis], x, y)
+def_taylor(P.pow, _pow)
+def_mp(P.pow, _mp_power)
 
+def_taylor(P.integer_pow, lambda x, n: _with_primal(
+    _int_pow(x, n) if n != 0 else _one(x), _primal(P.integer_pow, x[0], n=n)))
+def_mp(P.integer_pow, lambda x, n: _mp_power(x, mpmath.mpf(n)))
 
-def _primal_bool(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=bool)
-
-
-def _where(c: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return _where_c(_primal_bool(c[0]), x, y)
-
-
-def _maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    x, y = _align(x, y)
-    return _where_c(_primal_bool(np.greater_equal(x[0], y[0])), x, y)
-
-
-def _minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    x, y = _align(x, y)
-    return _where_c(_primal_bool(np.less_equal(x[0], y[0])), x, y)
-
-
-def _relu(x: np.ndarray) -> np.ndarray:
-    zero = _backend().convert(np.zeros(x.shape[1:]))[np.newaxis]
-    return _where_c(_primal_bool(np.greater(x[0], 0)), x, zero)
+def_taylor(P.negative, lambda x: -x)
+def_mp(P.negative, None)
 
 
 def _abs(x: np.ndarray) -> np.ndarray:
-    sign = _primal("sign", x[0])
+    sign = _primal(P.sign, x[0])
     return _with_primal(x * sign, np.abs(x[0]))
 
 
-def _mod(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    x, y = _align(x, y)
-    quotient = _primal("floor_divide", x[0], y[0])
-    return _with_primal(_add(x, -(y * quotient)), _primal("mod", x[0], y[0]))
+def_taylor(P.abs, _abs)
+def_mp(P.abs, None)
+
+
+def _mp_sign(x: Any) -> Any:
+    return mpmath.mpf(0) if x == 0 else (mpmath.mpf(1) if x > 0 else mpmath.mpf(-1))
+
+
+def_constant(P.sign)
+def_mp(P.sign, _mp_sign)
+
+def_comp(P.reciprocal, lambda x: ops.divide(1.0, x))
+def_mp(P.reciprocal, lambda x: _mp_divide(mpmath.mpf(1), x))
+
+def_taylor(P.square, lambda x: _with_primal(_sq(x), _primal(P.square, x[0])))
+def_mp(P.square, None)
+
+
+def _sqrt(x: np.ndarray) -> np.ndarray:
+    n = x.shape[0]
+    shape = x.shape[1:]
+    xf = x.reshape(n, -1)
+    u = _empty(n, xf.shape[1])
+    u[0] = _primal(P.sqrt, x[0]).reshape(-1)
+    backend = _backend()
+    two_u0 = u[0] * 2
+    for k in range(1, n):
+        acc = backend.sumprod(u[1:k], u[k - 1:0:-1]) if k > 1 else 0
+        u[k] = (xf[k] - acc) / two_u0
+    return u.reshape((n,) + shape)
+
+
+def_taylor(P.sqrt, _sqrt)
+def_mp(P.sqrt, _real(lambda x: mpmath.sqrt(x)))
+
+# -- exponentials, logarithms, trigonometry
+
+def_taylor(P.exp, _exp)
+def_mp(P.exp, lambda x: mpmath.exp(x))
+
+def_comp(P.expm1, lambda x: ops.subtract(ops.exp(x), 1.0))
+def_mp(P.expm1, lambda x: mpmath.expm1(x))
+
+def_taylor(P.log, _by_integration(P.log, lambda x, dx, m: _div(dx, x[:m], m)))
+def_mp(P.log, _real(lambda x: mpmath.log(x)))
+
+def_comp(P.log1p, lambda x: ops.log(ops.add(x, 1.0)))
+def_mp(P.log1p, _real(lambda x: mpmath.log1p(x)))
+
+def_comp(P.log2, lambda x: ops.divide(ops.log(x), ops.log(constant(2.0))))
+def_mp(P.log2, _real(lambda x: mpmath.log(x, 2)))
+
+def_comp(P.log10, lambda x: ops.divide(ops.log(x), ops.log(constant(10.0))))
+def_mp(P.log10, _real(lambda x: mpmath.log10(x)))
+
+
+def _sin_cos(x: np.ndarray, hyperbolic: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """s' = c x' and c' = -s x' (+ s x' for sinh, cosh), computed together."""
+    n = x.shape[0]
+    shape = x.shape[1:]
+    xf = x.reshape(n, -1)
+    s, c = _empty(n, xf.shape[1]), _empty(n, xf.shape[1])
+    s[0] = _primal(P.sinh if hyperbolic else P.sin, x[0]).reshape(-1)
+    c[0] = _primal(P.cosh if hyperbolic else P.cos, x[0]).reshape(-1)
+    if n > 1:
+        jx = _jx(xf)
+        backend = _backend()
+        for k in range(1, n):
+            s[k] = backend.sumprod(jx[:k], c[k - 1::-1]) / k
+            dc = backend.sumprod(jx[:k], s[k - 1::-1]) / k
+            c[k] = dc if hyperbolic else -dc
+    return s.reshape((n,) + shape), c.reshape((n,) + shape)
+
+
+def_taylor(P.sin, lambda x: _sin_cos(x)[0])
+def_mp(P.sin, lambda x: mpmath.sin(x))
+
+def_taylor(P.cos, lambda x: _sin_cos(x)[1])
+def_mp(P.cos, lambda x: mpmath.cos(x))
+
+
+def _tan(x: np.ndarray) -> np.ndarray:
+    # u' = (1 + u^2) x'
+    one = _c(1.0)
+    return _recur(_primal(P.tan, x[0]), x,
+                  lambda u, v, m: _self_sq(u, m) + (one if m == 0 else 0))
+
+
+def_taylor(P.tan, _tan)
+def_mp(P.tan, lambda x: mpmath.tan(x))
+
+def_taylor(P.asin, _by_integration(
+    P.asin, lambda x, dx, m: _div(dx, _sqrt(_add(_one(x), -_sq(x[:m]))), m)))
+def_mp(P.asin, _real(lambda x: mpmath.asin(x)))
+
+def_taylor(P.acos, _by_integration(
+    P.acos, lambda x, dx, m: -_div(dx, _sqrt(_add(_one(x), -_sq(x[:m]))), m)))
+def_mp(P.acos, _real(lambda x: mpmath.acos(x)))
+
+def_taylor(P.atan, _by_integration(
+    P.atan, lambda x, dx, m: _div(dx, _add(_sq(x[:m]), _one(x)), m)))
+def_mp(P.atan, lambda x: mpmath.atan(x))
 
 
 def _atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    # u' = (x y' - y x') / (x^2 + y^2)
     y, x = _align(y, x)
     n = _length(x, y)
-    u0 = _primal("atan2", y[0], x[0])
+    u0 = _primal(P.atan2, y[0], x[0])
     if n == 1:
         return np.asarray(u0)[np.newaxis]
     x, y = _pad(x, n), _pad(y, n)
@@ -844,7 +1032,203 @@ def _atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     return _integrate(u0, _div(top, bottom, m), n)
 
 
+def_taylor(P.atan2, _atan2)
+def_mp(P.atan2, lambda y, x: mpmath.atan2(y, x))
+
+def_taylor(P.sinh, lambda x: _sin_cos(x, True)[0])
+def_mp(P.sinh, lambda x: mpmath.sinh(x))
+
+def_taylor(P.cosh, lambda x: _sin_cos(x, True)[1])
+def_mp(P.cosh, lambda x: mpmath.cosh(x))
+
+
+def _tanh(x: np.ndarray) -> np.ndarray:
+    # u' = (1 - u^2) x'
+    one = _c(1.0)
+    return _recur(_primal(P.tanh, x[0]), x,
+                  lambda u, v, m: -_self_sq(u, m) + (one if m == 0 else 0))
+
+
+def_taylor(P.tanh, _tanh)
+def_mp(P.tanh, lambda x: mpmath.tanh(x))
+
+def_taylor(P.asinh, _by_integration(
+    P.asinh, lambda x, dx, m: _div(dx, _sqrt(_add(_sq(x[:m]), _one(x))), m)))
+def_mp(P.asinh, lambda x: mpmath.asinh(x))
+
+def_taylor(P.acosh, _by_integration(
+    P.acosh, lambda x, dx, m: _div(dx, _sqrt(_add(_sq(x[:m]), -_one(x))), m)))
+def_mp(P.acosh, _real(lambda x: mpmath.acosh(x)))
+
+def_taylor(P.atanh, _by_integration(
+    P.atanh, lambda x, dx, m: _div(dx, _add(_one(x), -_sq(x[:m])), m)))
+def_mp(P.atanh, _real(lambda x: mpmath.atanh(x)))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # u' = u (1 - u) x'
+    return _recur(_primal(P.sigmoid, x[0]), x, lambda u, v, m: u[m] - _self_sq(u, m))
+
+
+def_taylor(P.sigmoid, _sigmoid)
+def_mp(P.sigmoid, lambda x: 1 / (1 + mpmath.exp(-x)))
+
+
+def _mp_softplus(x: Any) -> Any:
+    return x + mpmath.log1p(mpmath.exp(-x)) if x > 0 else mpmath.log1p(mpmath.exp(x))
+
+
+# u' = sigmoid(x) x', integrated. Not the composition log1p(exp(x)), whose series
+# overflows for large x where this one stays finite.
+def_taylor(P.softplus, _by_integration(
+    P.softplus, lambda x, dx, m: _mul(dx, _sigmoid(x[:m]), m)))
+def_mp(P.softplus, _mp_softplus)
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    zero = _backend().convert(np.zeros(x.shape[1:]))[np.newaxis]
+    return _where_c(_primal_bool(np.greater(x[0], 0)), x, zero)
+
+
+def_taylor(P.relu, _relu)
+def_mp(P.relu, None)
+
+
+def _erf_du(x: np.ndarray, dx: np.ndarray, m: int) -> np.ndarray:
+    # u' = (2 / sqrt(pi)) exp(-x^2) x'
+    scale = 2 / _backend().mpmath.sqrt(_backend().mpmath.pi) if _backend().mp \
+        else 2.0 / math.sqrt(math.pi)
+    return _mul(dx, _exp(-_sq(x[:m])) * scale, m)
+
+
+def_taylor(P.erf, _by_integration(P.erf, _erf_du))
+def_mp(P.erf, lambda x: mpmath.erf(x))
+
+
+def _maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x, y = _align(x, y)
+    return _where_c(_primal_bool(np.greater_equal(x[0], y[0])), x, y)
+
+
+def_taylor(P.maximum, _maximum)
+def_mp(P.maximum, None)
+
+
+def _minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x, y = _align(x, y)
+    return _where_c(_primal_bool(np.less_equal(x[0], y[0])), x, y)
+
+
+def_taylor(P.minimum, _minimum)
+def_mp(P.minimum, None)
+
+def_taylor(P.where, lambda c, x, y: _where_c(_primal_bool(c[0]), x, y))
+def_mp(P.where, None)
+
+# -- zero derivative: rounding, comparisons, logic, stop_gradient
+
+def_constant(P.floor)
+def_mp(P.floor, lambda x: mpmath.floor(x))
+
+def_constant(P.ceil)
+def_mp(P.ceil, lambda x: mpmath.ceil(x))
+
+
+def _mp_round_half_even(x: Any) -> Any:
+    floor = mpmath.floor(x)
+    diff = x - floor
+    if diff > 0.5 or (diff == 0.5 and int(floor) % 2 == 1):
+        return floor + 1
+    return floor
+
+
+def_constant(P.round)
+def_mp(P.round, _mp_round_half_even)
+
+for _prim in (P.equal, P.not_equal, P.less, P.less_equal, P.greater, P.greater_equal,
+              P.logical_and, P.logical_or, P.logical_not):
+    def_constant(_prim)
+    def_mp(_prim, None)  # booleans out
+
+def_constant(P.stop_gradient)  # the constant term only
+def_mp(P.stop_gradient, None)
+
+# -- cast
+
+
+def _cast(x: np.ndarray, dtype: Any) -> Any:
+    if np.dtype(dtype).kind in "fc":
+        return x  # a float cast keeps the series (and its precision)
+    return Tensor._wrap(np.asarray(x[0]).astype(np.float64).astype(dtype))
+
+
+def_taylor(P.cast, _cast)
+def_mp(P.cast, None)  # a conversion is what cast means; floats keep their series above
+
+# -- reductions
+
+
+def _shift_axes(axis: Any, nd: int) -> tuple[int, ...]:
+    axes = tuple(range(nd)) if axis is None else tuple(axis)
+    return tuple(a + 1 for a in axes)
+
+
+def_taylor(P.reduce_sum, lambda x, axis, keepdims: np.sum(
+    x, axis=_shift_axes(axis, x.ndim - 1), keepdims=keepdims))
+def_mp(P.reduce_sum, None)
+
+
+def _reduce_prod(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    # Cauchy products of the reduced entries, one after another.
+    moved, kept_shape = _move_reduced(x, axis)
+    out = moved[:, 0] if moved.shape[1] else _backend().convert(
+        np.ones(moved.shape[2]))[np.newaxis]
+    for i in range(1, moved.shape[1]):
+        out = _mul(out, moved[:, i])
+    out = _finish_reduced(out, x, axis, keepdims, kept_shape)
+    return _with_primal(out, _primal(P.reduce_prod, x[0], axis=axis, keepdims=keepdims))
+
+
+def_taylor(P.reduce_prod, _reduce_prod)
+def_mp(P.reduce_prod, None)
+
+
+def _extremum(prim: Primitive, best_of: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    def rule(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+        # The series of the entries that reach the extremum in u_0; ties share
+        # equally, as the tape's gradient rule does.
+        moved, kept_shape = _move_reduced(x, axis)
+        primal = moved[0]
+        hit = np.asarray(primal == best_of(primal, axis=0), dtype=bool)
+        count = hit.sum(axis=0)
+        out = (moved * hit[np.newaxis]).sum(axis=1) / count
+        out = _finish_reduced(out, x, axis, keepdims, kept_shape)
+        return _with_primal(out, _primal(prim, x[0], axis=axis, keepdims=keepdims))
+
+    return rule
+
+
+def_taylor(P.reduce_max, _extremum(P.reduce_max, np.max))
+def_mp(P.reduce_max, None)
+
+def_taylor(P.reduce_min, _extremum(P.reduce_min, np.min))
+def_mp(P.reduce_min, None)
+
+
+def _logsumexp(x: Tensor, axis: Any, keepdims: bool) -> Tensor:
+    # The peak (the largest u_0) is a constant, so exp never overflows.
+    peak = ops.reduce_max(ops.stop_gradient(x), axis=axis, keepdims=True)
+    total = ops.reduce_sum(ops.exp(ops.subtract(x, peak)), axis=axis, keepdims=True)
+    out = ops.add(ops.log(total), peak)
+    return out if keepdims else ops.squeeze(out, axis)
+
+
+# numpy's impl is float64 only, so the composition is the mp forward too.
+def_comp(P.reduce_logsumexp, _logsumexp, mp_forward=True)
+
+
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # The Cauchy product with matrix products.
     n = _length(a, b)
     backend = _backend()
     first = np.matmul(a[0], b[0])
@@ -856,28 +1240,10 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-# -- linear rules: the primitive applied to each coefficient
+def_taylor(P.matmul, _matmul)
+def_mp(P.matmul, None)
 
-def _per_coefficient(name: str) -> Callable[..., np.ndarray]:
-    impl = PRIMITIVES[name].impl
-
-    def rule(*xs: np.ndarray, **params: Any) -> np.ndarray:
-        n = _length(*xs)
-        zero = [None if x.shape[0] == n else _backend().zeros(x.shape[1:]) for x in xs]
-        rows = [impl(*[x[k] if x.shape[0] > k else z for x, z in zip(xs, zero, strict=True)],
-                     **params) for k in range(n)]
-        return np.stack([np.asarray(r) for r in rows])
-
-    return rule
-
-
-def _reshape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    return np.reshape(x, (x.shape[0],) + tuple(shape))
-
-
-def _broadcast_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    (x,) = _align(x, np.zeros((1,) + tuple(shape)))[:1]
-    return np.broadcast_to(x, (x.shape[0],) + tuple(shape))
+# -- shape: linear, exact on any dtype
 
 
 def _transpose(x: np.ndarray, perm: Any) -> np.ndarray:
@@ -886,120 +1252,22 @@ def _transpose(x: np.ndarray, perm: Any) -> np.ndarray:
     return np.transpose(x, (0,) + tuple(p % nd + 1 for p in order))
 
 
-def _shift_axes(axis: Any, nd: int) -> tuple[int, ...]:
-    axes = tuple(range(nd)) if axis is None else tuple(axis)
-    return tuple(a + 1 for a in axes)
+def_taylor(P.transpose, _transpose)
+def_mp(P.transpose, None)
+
+def_taylor(P.reshape, lambda x, shape: np.reshape(x, (x.shape[0],) + tuple(shape)))
+def_mp(P.reshape, None)
 
 
-def _reduce_sum(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    return np.sum(x, axis=_shift_axes(axis, x.ndim - 1), keepdims=keepdims)
+def _broadcast_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    (x,) = _align(x, np.zeros((1,) + tuple(shape)))[:1]
+    return np.broadcast_to(x, (x.shape[0],) + tuple(shape))
 
 
-def _move_reduced(x: np.ndarray, axis: Any) -> tuple[np.ndarray, tuple[int, ...]]:
-    """x as (K+1, n, m): the reduced entries on axis 1, the kept ones on axis 2."""
-    nd = x.ndim - 1
-    axes = tuple(range(nd)) if axis is None else tuple(axis)
-    kept = tuple(i for i in range(nd) if i not in axes)
-    moved = np.transpose(x, (0,) + tuple(a + 1 for a in axes) + tuple(k + 1 for k in kept))
-    kept_shape = tuple(x.shape[k + 1] for k in kept)
-    return moved.reshape(x.shape[0], -1, math.prod(kept_shape)), kept_shape
+def_taylor(P.broadcast_to, _broadcast_to)
+def_mp(P.broadcast_to, None)
 
-
-def _finish_reduced(out: np.ndarray, x: np.ndarray, axis: Any, keepdims: bool,
-                    kept_shape: tuple[int, ...]) -> np.ndarray:
-    out = out.reshape((out.shape[0],) + kept_shape)
-    if keepdims:
-        nd = x.ndim - 1
-        axes = tuple(range(nd)) if axis is None else tuple(axis)
-        out = out.reshape((out.shape[0],) + tuple(1 if i in axes else x.shape[i + 1]
-                                                  for i in range(nd)))
-    return out
-
-
-def _reduce_prod(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    moved, kept_shape = _move_reduced(x, axis)
-    out = moved[:, 0] if moved.shape[1] else _backend().convert(
-        np.ones(moved.shape[2]))[np.newaxis]
-    for i in range(1, moved.shape[1]):
-        out = _mul(out, moved[:, i])
-    out = _finish_reduced(out, x, axis, keepdims, kept_shape)
-    return _with_primal(out, _primal("reduce_prod", x[0], axis=axis, keepdims=keepdims))
-
-
-def _extremum(name: str) -> Callable[..., np.ndarray]:
-    def rule(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-        # Ties share equally, as the tape's gradient rule does.
-        moved, kept_shape = _move_reduced(x, axis)
-        primal = moved[0]
-        best = np.max(primal, axis=0) if name == "reduce_max" else np.min(primal, axis=0)
-        hit = np.asarray(primal == best, dtype=bool)
-        count = hit.sum(axis=0)
-        out = (moved * hit[np.newaxis]).sum(axis=1) / count
-        out = _finish_reduced(out, x, axis, keepdims, kept_shape)
-        return _with_primal(out, _primal(name, x[0], axis=axis, keepdims=keepdims))
-
-    return rule
-
-
-def _logsumexp(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    moved, kept_shape = _move_reduced(x, axis)
-    peak = np.max(moved[0], axis=0) if moved.shape[1] else 0
-    e = _exp(_add(moved, -np.asarray(peak)[np.newaxis, np.newaxis]))
-    total = e.sum(axis=1)
-    out = _add(_log_series(total), np.asarray(peak)[np.newaxis])
-    out = _finish_reduced(out, x, axis, keepdims, kept_shape)
-    if _backend().mp:
-        return out  # the series' own u_0 is exact at the precision; numpy's impl is float
-    return _with_primal(out, _primal("reduce_logsumexp", x[0], axis=axis, keepdims=keepdims))
-
-
-def _cast(x: np.ndarray, dtype: Any) -> Any:
-    if np.dtype(dtype).kind in "fc":
-        return x  # a float cast keeps the series (and its precision)
-    return Tensor._wrap(np.asarray(x[0]).astype(np.float64).astype(dtype))
-
-
-def _stop_gradient(x: np.ndarray) -> np.ndarray:
-    return x[:1]
-
-
-def _constant_rule(name: str) -> Callable[..., Any]:
-    """A zero-derivative primitive: the primal of the constant terms, as a constant
-    (booleans as a plain tensor; numbers as a length-1 series, keeping their precision)."""
-    def rule(*xs: np.ndarray, **params: Any) -> Any:
-        out = _primal(name, *[x[0] for x in xs], **params)
-        out = np.asarray(out)
-        if out.dtype == object and out.size and isinstance(out.reshape(-1)[0], (bool, np.bool_)):
-            out = out.astype(bool)
-        if out.dtype.kind == "b":
-            return Tensor._wrap(out)
-        return out[np.newaxis]
-
-    return rule
-
-
-def _register() -> None:
-    rules: dict[str, Callable[..., Any]] = dict(_unary_rules())
-    rules.update({
-        "add": _add, "subtract": _subtract, "multiply": _multiply, "divide": _divide,
-        "pow": _pow, "integer_pow": lambda x, n: _with_primal(
-            _int_pow(x, n) if n != 0 else _one(x), _primal("integer_pow", x[0], n=n)),
-        "abs": _abs, "relu": _relu, "maximum": _maximum, "minimum": _minimum,
-        "where": _where, "mod": _mod, "atan2": _atan2, "matmul": _matmul,
-        "reshape": _reshape, "broadcast_to": _broadcast_to, "transpose": _transpose,
-        "reduce_sum": _reduce_sum, "reduce_prod": _reduce_prod,
-        "reduce_max": _extremum("reduce_max"), "reduce_min": _extremum("reduce_min"),
-        "reduce_logsumexp": _logsumexp, "cast": _cast, "stop_gradient": _stop_gradient,
-    })
-    for name in ("getitem", "scatter", "tile", "concat", "stack", "diag", "diag_part"):
-        rules[name] = _per_coefficient(name)
-    for name, prim in PRIMITIVES.items():
-        if name in rules:
-            prim.taylor = rules[name]
-        elif not prim.differentiable:
-            prim.taylor = _constant_rule(name)
-        # A differentiable primitive left without a rule fails loudly in `dispatch` and
-        # in the registry-wide test (missing_rules()).
-
-
-_register()
+for _prim in (P.concat, P.stack, P.tile, P.scatter, P.getitem, P.diag, P.diag_part):
+    def_taylor(_prim, _per_coefficient(_prim))
+    def_mp(_prim, None)
+del _prim
