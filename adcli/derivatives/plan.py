@@ -96,10 +96,7 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
     if unconnected not in UNCONNECTED:
         raise AdcliUsageError(f"unconnected must be 'none' or 'zero', not {unconnected!r}",
                               parameter="unconnected")
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
-        raise AdcliUsageError(f"the order must be a whole number, 0 or more, not {order!r}",
-                              parameter="order")
-    order = int(order)
+    order = check_order(order)
     if engine not in ENGINES:
         raise AdcliUsageError(f"the engine must be one of {', '.join(ENGINES)}, not {engine!r}",
                               parameter="engine")
@@ -148,6 +145,14 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
                                    fallback=None if forced else TAPE)
     seeds = {names[0]: np.ones(())} if order > 0 else {}
     return dataclasses.replace(plan, backend=TAYLOR, direction=seeds)
+
+
+def check_order(order: Any) -> int:
+    """The order as an int; a usage error unless it is a whole number, 0 or more."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
+        raise AdcliUsageError(f"the order must be a whole number, 0 or more, not {order!r}",
+                              parameter="order")
+    return int(order)
 
 
 def _user_direction(direction: Mapping[str, Any] | None,

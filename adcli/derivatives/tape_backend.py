@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.derivatives.plan import Plan
+from adcli.derivatives.plan import Plan, check_order
 from adcli.derivatives.program import as_array, execute
 from adcli.derivatives.results import (
     Batch,
@@ -77,8 +77,7 @@ def session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
             unconnected: str = "none") -> Result:
     """An expression's value and its partials up to `order` with respect to variables of
     an adcli.lang.session.Session, on the session's tape."""
-    if order < 0:
-        raise AdcliUsageError(f"the order must be 0 or more, not {order}", parameter="order")
+    order = check_order(order)
     known = session.variables
     for name in wrt:
         if name not in known:
