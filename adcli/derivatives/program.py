@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliError, AdcliNameError, AdcliUsageError, Setting
 
 
@@ -47,9 +46,7 @@ def as_program(program: str | Program, limits: Any = None) -> Program:
 
 def as_array(value: Any) -> np.ndarray:
     """A value as a numpy array: integers become float64, so that they differentiate."""
-    if isinstance(value, Tensor):
-        value = value._value
-    array = np.asarray(value)
+    array = np.asarray(value)  # a Tensor gives its own array (Tensor.__array__)
     return array.astype(np.float64) if array.dtype.kind in "iu" else array
 
 

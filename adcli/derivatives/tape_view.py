@@ -87,7 +87,7 @@ def _rows(tape: GradientTape, inputs: Sequence[Tensor], records: Sequence[tuple]
 def _describe(arg: Any, row_of: Mapping[int, int]) -> str:
     if isinstance(arg, Tensor) and id(arg) in row_of:
         return f"#{row_of[id(arg)]}"
-    return _short(arg._value if isinstance(arg, Tensor) else arg)
+    return _short(np.asarray(arg) if isinstance(arg, Tensor) else arg)
 
 
 def _short(value: Any) -> str:

@@ -149,7 +149,7 @@ def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
                       tape=taylor.TaylorTape(persistent=True), source=source,
                       check_finite=False)
         value = outcome.value
-        if not isinstance(value, taylor.Series) and np.result_type(value._value).kind == "b":
+        if not isinstance(value, taylor.Series) and value.dtype.kind == "b":
             raise AdcliUsageError("the program's value is a boolean: it has no derivatives",
                                   parameter="order")
         coeffs = taylor.coefficients(value, order)
