@@ -10,6 +10,12 @@ backend and written once:
 - a batch runs as one vector where that is trusted (adcli.derivatives.vectorize),
   else point by point, so that every point gets exactly what a single run there
   gives, None and reasons included;
+- a single point is verified: its float64 digits are checked (the tape's cancelling
+  sums; Taylor mode and interpolation against mpmath), and a result that lost digits
+  is recomputed in Taylor mode with mpmath to VERIFIED_DIGITS digits and rounded to
+  float64, with a warning that says so (or, where Taylor mode cannot run the program,
+  a warning that the last digits may be wrong). Batches of several points are not:
+  there float64 is checked against mpmath above order 20 only;
 - the warnings about derivatives are added once, at the end.
 
 Imports the derivative layer's backends, plan, program, results and vectorize.
@@ -17,30 +23,35 @@ Imports the derivative layer's backends, plan, program, results and vectorize.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
 
 from adcli.derivatives import tape_backend, vectorize
-from adcli.derivatives.plan import INTERPOLATED, TAPE, TAYLOR, Plan
+from adcli.derivatives.plan import INTERPOLATED, TAPE, TAYLOR, Plan, resolve
 from adcli.derivatives.program import input_values
 from adcli.derivatives.results import (
     Batch,
     Derivative,
+    Note,
     Result,
+    kind_of,
     nonfinite_warnings,
     unused_input_warnings,
 )
 from adcli.errors import AdcliError
 
 R = TypeVar("R", Result, Batch)
+VERIFIED_DIGITS = 17  # enough to round to float64 correctly
 
 
-def at_point(plan: Plan, inputs: Mapping[str, Any]) -> Result:
+def at_point(plan: Plan, inputs: Mapping[str, Any], verify: bool = True) -> Result:
     """The plan's value and derivatives at one point (`inputs`: name -> value, or an
-    expression's text taken at `plan.precision` digits)."""
-    _plan, result = _compute(plan, inputs)
+    expression's text taken at `plan.precision` digits), float64 digits verified unless
+    `verify` is False."""
+    _plan, result = _compute(dataclasses.replace(plan, verify=verify), inputs)
     return _finish(result)
 
 
@@ -48,6 +59,7 @@ def over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
     """The plan at every point of `columns` (each input's points along axis 0): what
     `at_point` gives at each point, in one vectorized run where that is trusted."""
     count = len(next(iter(columns.values()))) if columns else 1
+    plan = dataclasses.replace(plan, verify=count == 1)
 
     def point(i: int) -> dict[str, Any]:
         return {k: plan.exact.get(k, v[i]) for k, v in columns.items()}
@@ -118,7 +130,36 @@ def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
         except AdcliError:
             return plan, result  # the tape cannot run it: the series' zeros stand
         result = _marked(result, reasons)
+    lost = next((w for w in result.warnings if kind_of(w) == "lost-digits"), None)
+    if lost is not None and plan.precision is None:
+        result = _recomputed(plan, inputs, result, lost)
     return plan, result
+
+
+def _recomputed(plan: Plan, inputs: Mapping[str, Any], result: Result, lost: str) -> Result:
+    """The result again in Taylor mode at VERIFIED_DIGITS digits, rounded to float64; or
+    the float64 result with a warning when Taylor mode cannot run this request."""
+    others = tuple(w for w in result.warnings if w is not lost)
+    try:
+        precise = resolve(**{**plan.request, "engine": "taylor",
+                             "precision": VERIFIED_DIGITS})
+        _plan, exact = _compute(precise, inputs)
+    except AdcliError as error:
+        why = error.message
+        return dataclasses.replace(result, warnings=(*others, Note(
+            f"{lost}; the last digits shown may be wrong (Taylor mode could not recompute "
+            f"them: {why})", "precision")))
+    derivatives = tuple(dataclasses.replace(d, value=None if d.value is None
+                                            else _float64(d.value))
+                        for d in exact.derivatives)
+    note = Note(f"{lost}; the values shown were recomputed with mpmath to "
+                f"{VERIFIED_DIGITS} verified digits and rounded to float64", "precision")
+    return dataclasses.replace(result, value=_float64(exact.value), derivatives=derivatives,
+                               warnings=(*others, note, *exact.warnings))
+
+
+def _float64(value: Any) -> np.ndarray:
+    return np.asarray(np.asarray(value, dtype=object).astype(np.float64))
 
 
 def _marked(result: R, reasons: Mapping[str, str | None]) -> R:

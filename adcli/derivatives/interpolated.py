@@ -252,9 +252,10 @@ def _verified(tree: Any, source: str | None, inputs: Mapping[str, Any], names: S
 
 def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Sequence[str],
              order: int, precision: int | None = None, let: Mapping[str, Any] | None = None,
-             of: str | None = None, limits: Any = None) -> MixedPartials:
+             of: str | None = None, limits: Any = None, verify: bool = False) -> MixedPartials:
     """f(a) and every distinct partial of orders 1..order with respect to `names` (scalar
-    inputs; the other inputs stay fixed), by interpolation of directional series."""
+    inputs; the other inputs stay fixed), by interpolation of directional series; with
+    `verify`, float64 partials are checked against mpmath whatever the order."""
     n = len(names)
     if n == 0 or order < 1:
         raise AdcliUsageError("mixed partials need at least one variable and order 1 or more")
@@ -287,7 +288,7 @@ def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Se
         relative = np.where(scale > 0, 4 * EPS * scale / np.abs(flat), 0.0)
     finite = bool(np.all(np.isfinite(coeffs)))
     lost = relative > 10.0 ** -FLOAT_DIGITS_KEPT
-    if finite and (order > taylor_mode.CHECKED_ABOVE_ORDER or np.any(lost)):
+    if finite and (verify or order > taylor_mode.CHECKED_ABOVE_ORDER or np.any(lost)):
         value, parts, more, _p = _verified(tree, source, inputs, names, order, 17, let, of,
                                            limits)
         exact = np.asarray(np.concatenate(parts), dtype=object).astype(np.float64)
@@ -315,7 +316,7 @@ def point(plan: Plan, inputs: Mapping[str, Any]) -> Result:
     """The value and every distinct partial of `plan.wrt` (scalar inputs) up to
     `plan.order` at one point; TensorValuedError for a tensor-valued program."""
     out = partials(plan.program.tree, plan.program.source, inputs, plan.wrt, plan.order,
-                   plan.precision, plan.let, plan.of, plan.limits)
+                   plan.precision, plan.let, plan.of, plan.limits, plan.verify)
     derivatives = tuple(Derivative(wrt, len(wrt), taylor_mode.cell(value))
                         for wrt, value in out.partials)
     return Result(inputs=dict(out.inputs), value=taylor_mode.cell(out.value),

@@ -51,7 +51,9 @@ class Plan:
     user's direction, or 1 for the one variable); `directional` says the derivatives
     are along a user's direction (labelled v). `exact` maps inputs to the text they
     are evaluated from at `precision` digits. `fallback` is the backend to use when
-    the chosen one finds it does not apply to the program's value (auto only)."""
+    the chosen one finds it does not apply to the program's value (auto only).
+    `verify` asks the backend to check float64's digits at every order (a single
+    point: adcli.derivatives.compute sets it)."""
 
     program: Program
     wrt: tuple[str, ...]
@@ -66,6 +68,7 @@ class Plan:
     directional: bool = False
     exact: dict[str, str] = dataclasses.field(default_factory=dict)
     fallback: str | None = None
+    verify: bool = False
     request: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @property

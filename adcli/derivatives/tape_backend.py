@@ -12,11 +12,19 @@ backends the same thing at a point.
 (the caller checks it against single points); `session` differentiates an
 expression on a REPL session's tape.
 
+Digits. A sum of two numbers that are themselves rounded loses as many digits as
+it cancels (|a| + |b| over |a + b|); a sum of exact operands (inputs, constants)
+is exact however much it cancels (Sterbenz's lemma). When a plan asks to `verify`
+(a single point), `point` reads the tape's sums after the run, forward and backward
+passes alike, and a result whose sums cancelled more than 16 - KEPT_DIGITS digits
+carries a "lost-digits" warning (adcli.derivatives.compute then recomputes it).
+
 Imports adcli.derivatives.program and .results, and adcli.engine.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,12 +44,19 @@ from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliUsageError
 
+KEPT_DIGITS = 12  # float64 may lose 4 of its ~16 digits before a result is recomputed
+CANCELLING = frozenset({"add", "subtract", "reduce_sum"})
+
 
 def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
     """The value and every distinct partial up to `plan.order` at one point."""
     outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
     derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=False)
     warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
+    if plan.verify:
+        lost = lost_digits(outcome.tape)
+        if lost is not None:
+            warnings.append(lost)
     return Result(inputs=dict(inputs), value=as_array(outcome.value),
                   derivatives=tuple(derivatives), warnings=tuple(warnings), engine="tape",
                   variables={k: as_array(v) for k, v in outcome.variables.items()})
@@ -63,6 +78,38 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
     return Batch(inputs=inputs, value=as_array(outcome.value), derivatives=tuple(derivatives),
                  warnings=tuple(warnings))
+
+
+def lost_digits(tape: GradientTape) -> Note | None:
+    """A "lost-digits" warning when a sum on the tape of rounded operands cancelled more
+    than 16 - KEPT_DIGITS digits; None otherwise."""
+    records = tape.operations()
+    made = {id(out) for *_, out in records}
+    worst, which = 0.0, ""
+    with np.errstate(all="ignore"):
+        for prim, args, params, out in records:
+            if prim.name not in CANCELLING or not any(
+                    isinstance(a, Tensor) and id(a) in made for a in args):
+                continue  # exact operands: the sum is exact, however much it cancels
+            values = [np.asarray(a) for a in args]
+            if any(v.dtype.kind != "f" for v in values):
+                continue
+            magnitude = prim.impl(np.abs(values[0]), **params) if prim.name == "reduce_sum" \
+                else np.abs(values[0]) + np.abs(values[1])
+            result = np.abs(np.asarray(out))
+            usable = np.isfinite(magnitude) & (magnitude > 0) & np.isfinite(result)
+            if not np.any(usable):
+                continue
+            ratio = np.where(usable, result, 1.0) / np.where(usable, magnitude, 1.0)
+            lost = float(np.max(np.where(ratio > 0, -np.log10(np.maximum(ratio, 1e-300)),
+                                         16.0)))
+            if lost > worst:
+                worst, which = lost, prim.name
+    if worst <= 16 - KEPT_DIGITS:
+        return None
+    digits = min(16, int(math.ceil(worst)))
+    return Note(f"float64 lost up to {digits} of its 16 digits in a sum that cancelled "
+                f"({which})", "lost-digits")
 
 
 def reasons(plan: Plan, inputs: Mapping[str, Any]) -> dict[str, str | None]:

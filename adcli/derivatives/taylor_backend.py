@@ -199,14 +199,15 @@ def _gaps(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, mpmath: Any) -> None:
 def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
            directions: Mapping[str, Any], order: int, precision: int | None = None,
            let: Mapping[str, Any] | None = None, of: str | None = None,
-           limits: Any = None) -> Coefficients:
-    """The value's Taylor coefficients and derivatives, checked as the module says."""
+           limits: Any = None, verify: bool = False) -> Coefficients:
+    """The value's Taylor coefficients and derivatives, checked as the module says; with
+    `verify`, float64 results are checked against mpmath at every order."""
     if precision is not None:
         return _precise(tree, source, inputs, directions, order, precision, let, of, limits)
     coeffs, warnings, points = run_series(tree, source, inputs, directions, order, None, let,
                                            of, limits)
     warnings = list(warnings)
-    if order > CHECKED_ABOVE_ORDER and np.all(np.isfinite(coeffs)):
+    if (verify or order > CHECKED_ABOVE_ORDER) and order > 0 and np.all(np.isfinite(coeffs)):
         digits = 26 + order // 4
         reference, _w, _p = run_series(tree, source, inputs, directions, order, digits, let, of,
                                     limits)
@@ -318,7 +319,7 @@ def point(plan: Plan, inputs: Mapping[str, Any]) -> Result:
     variable's unit direction, or the user's, labelled v). `inputs` may hold texts, taken
     at `plan.precision` digits."""
     out = series(plan.program.tree, plan.program.source, inputs, plan.direction or {},
-                 plan.order, plan.precision, plan.let, plan.of, plan.limits)
+                 plan.order, plan.precision, plan.let, plan.of, plan.limits, plan.verify)
     variable = (DIRECTION_LABEL,) if plan.directional else plan.wrt[:1]
     derivatives = tuple(Derivative(variable * k, k, cell(out.derivatives[k]))
                         for k in range(1, plan.order + 1))
