@@ -265,19 +265,41 @@ def label(wrt: Sequence[str], unicode: bool = False, partial: bool = True,
     return f"d{power}{function}/{below}"
 
 
+def _floats(value: Any) -> np.ndarray:
+    """float64 values of a float64 array (no copy) or of an object array of Decimals."""
+    array = np.asarray(value)
+    return array.astype(np.float64) if array.dtype == object else array
+
+
 def nonfinite_warnings(derivatives: Iterable[Derivative]) -> list[Note]:
-    """One warning per float64 derivative that holds nan or an infinity."""
+    """One warning per derivative (float64 or Decimal) that holds nan or an infinity."""
     warnings = []
     for d in derivatives:
-        if d.value is None or np.asarray(d.value).dtype == object:
-            continue  # None has its reason; Decimals at a precision are checked digits
-        value = np.asarray(d.value, dtype=np.float64)
+        if d.value is None:
+            continue  # None has its reason
+        value = _floats(d.value)
         if d.missing is not None:
             value = value[~d.missing]
         if not np.all(np.isfinite(value)):
             word = "nan" if np.any(np.isnan(value)) else "infinite"
             warnings.append(Note(f"{label(d.wrt)} is not finite ({word})", "nonfinite"))
     return warnings
+
+
+def nonfinite_coefficient_warnings(coefficients: np.ndarray) -> list[Note]:
+    """One warning naming every Taylor coefficient (axis 0: the order) that holds nan or
+    an infinity, float64 or Decimal."""
+    bad: dict[str, list[int]] = {"nan": [], "infinite": []}
+    for k in range(np.shape(coefficients)[0]):
+        values = _floats(coefficients[k])
+        if np.any(np.isnan(values)):
+            bad["nan"].append(k)
+        elif not np.all(np.isfinite(values)):
+            bad["infinite"].append(k)
+    return [Note(f"the coefficient{'s' if len(ks) > 1 else ''} of order"
+                 f"{'s' if len(ks) > 1 else ''} {', '.join(map(str, ks))} "
+                 f"{'are' if len(ks) > 1 else 'is'} not finite ({word})", "nonfinite")
+            for word, ks in bad.items() if ks]
 
 
 def unused_input_warnings(derivatives: Iterable[Derivative],

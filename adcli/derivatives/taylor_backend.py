@@ -35,7 +35,14 @@ from typing import Any
 import numpy as np
 
 from adcli.derivatives.plan import DIRECTION_LABEL, Plan
-from adcli.derivatives.results import Batch, Derivative, Note, Result, TaylorResult
+from adcli.derivatives.results import (
+    Batch,
+    Derivative,
+    Note,
+    Result,
+    TaylorResult,
+    nonfinite_coefficient_warnings,
+)
 from adcli.errors import AdcliUsageError
 from adcli.lang import ast
 
@@ -343,10 +350,11 @@ def polynomial(plan: Plan, inputs: Mapping[str, Any]) -> TaylorResult:
     """The Taylor coefficients f^(k)(a)[v..v]/k! and derivatives, k = 0..order."""
     out = series(plan.program.tree, plan.program.source, inputs, plan.direction or {},
                  plan.order, plan.precision, plan.let, plan.of, plan.limits)
+    warnings = (*out.warnings, *nonfinite_coefficient_warnings(out.coefficients))
     return TaylorResult(inputs=out.inputs, direction=dict(plan.direction or {}),
                         order=plan.order, coefficients=out.coefficients,
                         derivatives=out.derivatives, precision=plan.precision,
-                        warnings=out.warnings)
+                        warnings=warnings)
 
 
 __all__ = ["Coefficients", "cell", "decimal_points", "decimals", "point", "polynomial",
