@@ -82,13 +82,14 @@ def differentiate(
     Decimal values; then `at` values may be expression texts such as "pi/4", taken at
     that precision. Read one derivative with `result.derivative("x", "y")`."""
     parsed = as_program(program, limits)
-    let = input_values(let, parameter="let")
+    values = input_values(let, parameter="let")
     exact = {k: v for k, v in at.items() if isinstance(v, str)} if precision is not None \
         else {}
-    inputs = {**input_values({k: v for k, v in at.items() if k not in exact}, let),
+    inputs = {**input_values({k: v for k, v in at.items() if k not in exact}, values),
               **exact}
-    resolved = plan.resolve(parsed, plan.shapes_of(inputs), wrt, order, let, of, unconnected,
-                            limits, engine, precision, direction, exact)
+    resolved = plan.resolve(parsed, plan.shapes_of(inputs), wrt, order,
+                            _constants(let, values, precision), of, unconnected, limits,
+                            engine, precision, direction, exact)
     return compute.at_point(resolved, inputs)
 
 
@@ -104,18 +105,19 @@ def differentiate_batch(
     engine: str = "auto",
     precision: int | None = None,
     direction: Mapping[str, Any] | None = None,
-    exact: Mapping[str, str] | None = None,
+    exact: Mapping[str, str | Sequence[str]] | None = None,
 ) -> Batch:
     """`differentiate` at many points: each input's points along axis 0 (a list of
     numbers, or of nested lists for tensor inputs, or an array).
 
     Each point gets exactly what `differentiate` gives there. Scalar inputs of an
     elementwise program run once as vectors, checked at the first and last points
-    against single-point runs; anything else runs point by point. `exact` maps inputs
-    that are the same at every point to their text, evaluated at `precision` digits."""
+    against single-point runs; anything else runs point by point. At a `precision`,
+    `exact` maps inputs to the text they are evaluated from at that many digits: one
+    text for an input that is the same at every point, or one text per point."""
     parsed = as_program(program, limits)
-    let = input_values(let, parameter="let")
-    arrays = input_values(columns, let)
+    values = input_values(let, parameter="let")
+    arrays = input_values(columns, values)
     for name, array in arrays.items():
         if array.ndim == 0:
             raise AdcliUsageError(f"the points of input '{name}' must be a list or an array "
@@ -124,8 +126,9 @@ def differentiate_batch(
     if len(counts) > 1:
         raise AdcliUsageError(f"every input needs the same number of points, not "
                               f"{sorted(counts)}", parameter="at")
-    resolved = plan.resolve(parsed, plan.shapes_of(arrays, batch=True), wrt, order, let, of,
-                            unconnected, limits, engine, precision, direction, exact)
+    resolved = plan.resolve(parsed, plan.shapes_of(arrays, batch=True), wrt, order,
+                            _constants(let, values, precision), of, unconnected, limits,
+                            engine, precision, direction, exact)
     return compute.over_batch(resolved, arrays)
 
 
@@ -195,10 +198,10 @@ def taylor(program: str | Program, at: Mapping[str, Any], order: int,
     from adcli.derivatives import taylor_backend
 
     parsed = as_program(program, limits)
-    let = input_values(let, parameter="let")
+    values = input_values(let, parameter="let")
     inputs = {k: v if isinstance(v, str) and precision is not None else None
               for k, v in at.items()}
-    inputs.update(input_values({k: v for k, v in at.items() if inputs[k] is None}, let))
+    inputs.update(input_values({k: v for k, v in at.items() if inputs[k] is None}, values))
     shapes = plan.shapes_of(inputs)
     if not direction and order > 0 and shapes:
         if len(shapes) > 1:
@@ -209,12 +212,21 @@ def taylor(program: str | Program, at: Mapping[str, Any], order: int,
                 settings=(Setting("direction", "1", name=first),))
         name, shape = next(iter(shapes.items()))
         direction = {name: np.ones(shape)}
-    resolved = plan.resolve(parsed, shapes, None, order, let, of, "zero", limits, "taylor",
-                            precision, direction or None)
+    resolved = plan.resolve(parsed, shapes, None, order, _constants(let, values, precision),
+                            of, "zero", limits, "taylor", precision, direction or None)
     try:
         return taylor_backend.polynomial(resolved, inputs)
     except AdcliError as error:
         raise error.with_source(parsed.source) from None
+
+
+def _constants(let: Mapping[str, Any] | None, values: dict[str, np.ndarray],
+               precision: int | None) -> dict[str, Any]:
+    """The constants a plan runs with: their values, or at a precision the texts given
+    for them (evaluated at that precision, so that 0.1 is the decimal 0.1)."""
+    if precision is None:
+        return values
+    return {k: v if isinstance(v, str) else values[k] for k, v in (let or {}).items()}
 
 
 def differentiate_session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,

@@ -40,6 +40,9 @@ class Chunk:
     columns: dict[str, np.ndarray]
     text: list[str] | None = None
     delimiter: str = ","
+    # With `keep_texts`: each varying input's points as texts (a precision evaluates them
+    # exactly, so that 0.1 is the decimal 0.1, not the float64 nearest it).
+    texts: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 1
@@ -53,6 +56,8 @@ class PointSource:
     axes: list[tuple[str, np.ndarray]]
     points_file: IO[str] | None
     order: list[str]
+    # START, STOP and COUNT of each range as written, when the points' texts are kept.
+    ranges: dict[str, tuple[str, str, int]] | None = None
 
     @property
     def many(self) -> bool:
@@ -79,7 +84,11 @@ class PointSource:
             coordinates = np.unravel_index(index, [len(g) for g in grids])
             chunk = {name: grid[c] for name, grid, c in zip(names, grids, coordinates,
                                                                   strict=True)}
-            yield Chunk(self._with_fixed(chunk, len(index)))
+            texts = None
+            if self.ranges is not None:
+                texts = {name: [_range_point(self.ranges[name], int(i)) for i in c]
+                         for name, c in zip(names, coordinates, strict=True)}
+            yield Chunk(self._with_fixed(chunk, len(index)), texts=texts)
 
     def _with_fixed(self, chunk: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         merged = {}
@@ -131,8 +140,20 @@ class PointSource:
             # The file's own text can stand for the input columns when they are exactly
             # the file's columns, in its order (no --at values mixed in).
             text = [line.rstrip("\r\n") for line in lines] if list(columns) == names else None
-            yield Chunk(columns, text, delimiter)
+            texts = None
+            if self.ranges is not None:
+                cells = [[cell.strip() for cell in line.split(delimiter)] for line in lines]
+                texts = {name: [row[i] for row in cells] for i, name in enumerate(names)}
+            yield Chunk(columns, text, delimiter, texts)
             del lines, kept, table, columns, text  # one chunk in memory at a time
+
+
+def _range_point(parts: tuple[str, str, int], i: int) -> str:
+    """The text of point i of START:STOP:COUNT, exact when evaluated at a precision."""
+    start, stop, count = parts
+    if count == 1:
+        return f"({start})"
+    return f"({start}) + (({stop}) - ({start})) * {i} / {count - 1}"
 
 
 def _read_rows(lines: list[str], delimiter: str, width: int) -> np.ndarray | None:
@@ -277,8 +298,12 @@ def parse_constants(lets: tuple[str, ...]) -> dict[str, np.ndarray]:
 
 
 def parse_points(ats: tuple[str, ...], points: IO[str] | None,
-                 constants: dict[str, Any], allow_ranges: bool = True) -> PointSource:
+                 constants: dict[str, Any], allow_ranges: bool = True,
+                 keep_texts: bool = False) -> PointSource:
+    """The points of --at values and ranges, or of a points file; with `keep_texts` each
+    chunk also carries the texts its points were written as."""
     fixed: dict[str, np.ndarray] = {}
+    ranges: dict[str, tuple[str, str, int]] = {}
     axes: list[tuple[str, np.ndarray]] = []
     order: list[str] = []
     for text in ats:
@@ -293,11 +318,14 @@ def parse_points(ats: tuple[str, ...], points: IO[str] | None,
             if not allow_ranges:
                 raise InputError(f"--at {text}: this command works at one point, not a range")
             axes.append((assignment.name, grid))
+            a, b = _top_level_colons(assignment.text)
+            ranges[assignment.name] = (assignment.text[:a].strip(),
+                                       assignment.text[a + 1:b].strip(), len(grid))
         else:
             fixed[assignment.name] = evaluate_value(assignment, constants)
     if points is not None and axes:
         raise InputError("use either --points or ranges in --at, not both")
-    return PointSource(fixed, axes, points, order)
+    return PointSource(fixed, axes, points, order, ranges if keep_texts else None)
 
 
 def parse_wrt(wrt: str | None) -> list[str] | None:

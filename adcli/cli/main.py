@@ -190,18 +190,21 @@ def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: t
 
     program = api.parse_program(text)
     constants = inputs.parse_constants(lets)
-    source = inputs.parse_points(ats, points, constants, allow_ranges)
+    exactly = precision is not None
+    source = inputs.parse_points(ats, points, constants, allow_ranges, keep_texts=exactly)
     names = inputs.parse_wrt(wrt)
     direction = _directions(dirs, constants)
-    # At --precision D a fixed --at value is evaluated again at D digits from its text.
-    exact = _exact_texts(ats, source) if precision is not None else None
+    # At --precision D every number given is evaluated again at D digits from its text:
+    # --at values and ranges, --let constants and the values of a points file.
+    exact = _exact_texts(ats, source) if exactly else {}
+    let = _let_texts(lets) if exactly else constants
 
     def batches() -> Iterator[Any]:
         for chunk in source.chunks():
-            batch = api.differentiate_batch(program, chunk.columns, names, order, constants,
+            batch = api.differentiate_batch(program, chunk.columns, names, order, let,
                                             of, unconnected, engine=engine,
                                             precision=precision, direction=direction,
-                                            exact=exact)
+                                            exact={**exact, **(chunk.texts or {})})
             yield chunk, batch
             # Let go of this chunk before the next is read: memory stays at one chunk.
             del chunk, batch
@@ -254,6 +257,12 @@ def _directions(dirs: tuple[str, ...], constants: dict[str, Any]) -> dict[str, A
         assignment = inputs.split_assignment("--dir", text, "x=1")
         direction[assignment.name] = inputs.evaluate_value(assignment, constants)
     return direction or None
+
+
+def _let_texts(lets: tuple[str, ...]) -> dict[str, str]:
+    from adcli.cli import inputs
+
+    return {a.name: a.text for a in (inputs.split_assignment("--let", t, "n=10") for t in lets)}
 
 
 def _exact_texts(ats: tuple[str, ...], source: Any) -> dict[str, str]:
@@ -703,10 +712,12 @@ def taylor_command(program: str | None, file: IO[str] | None, lets: tuple[str, .
     constants = inputs.parse_constants(lets)
     source = inputs.parse_points(ats, None, constants, allow_ranges=False)
     at: dict[str, Any] = dict(source.fixed)
+    let: dict[str, Any] = constants
     if precision is not None:
         at.update(_exact_texts(ats, source))
+        let = _let_texts(lets)
     result = api.taylor(api.parse_program(text), at, order, _directions(dirs, constants),
-                        precision, constants, of)
+                        precision, let, of)
     _warn(result.warnings, quiet)
     polynomial = render.polynomial(result)
     if fmt == "table":

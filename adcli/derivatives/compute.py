@@ -62,7 +62,11 @@ def over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
     plan = dataclasses.replace(plan, verify=count == 1)
 
     def point(i: int) -> dict[str, Any]:
-        return {k: plan.exact.get(k, v[i]) for k, v in columns.items()}
+        values = {}
+        for k, v in columns.items():
+            text = plan.exact.get(k)
+            values[k] = v[i] if text is None else text if isinstance(text, str) else text[i]
+        return values
 
     vectorized = _vectorized(plan.backend)
     if count > 1 and vectorized is not None and plan.precision is None \
@@ -126,7 +130,9 @@ def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
         result = _backend(plan.backend)(plan, inputs)
     if plan.marks_unconnected:
         try:
-            reasons = tape_backend.reasons(plan.on(TAPE), input_values(inputs, plan.let))
+            let = input_values(plan.let, parameter="let")  # texts at a precision: numbers
+            reasons = tape_backend.reasons(dataclasses.replace(plan.on(TAPE), let=let),
+                                           input_values(inputs, let))
         except AdcliError:
             return plan, result  # the tape cannot run it: the series' zeros stand
         result = _marked(result, reasons)

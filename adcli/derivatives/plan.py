@@ -46,12 +46,14 @@ DIRECTION_LABEL = "v"  # derivatives along a direction are labelled d2f/dv2, ...
 class Plan:
     """A resolved request: what to compute and which backend computes it.
 
-    `wrt` are the variables (inputs, or variables of the program on the tape);
+    `wrt` are the variables (inputs, or variables of the program on the tape); `let`
+    the constants (arrays, or at a precision the texts they are evaluated from);
     `direction` maps inputs to their seed direction for the "taylor" backend (a
     user's direction, or 1 for the one variable); `directional` says the derivatives
     are along a user's direction (labelled v). `exact` maps inputs to the text they
-    are evaluated from at `precision` digits. `fallback` is the backend to use when
-    the chosen one finds it does not apply to the program's value (auto only).
+    are evaluated from at `precision` digits (one text, or one per point of a batch).
+    `fallback` is the backend to use when the chosen one finds it does not apply to the
+    program's value (auto only).
     `verify` asks the backend to check float64's digits at every order (a single
     point: adcli.derivatives.compute sets it)."""
 
@@ -66,7 +68,7 @@ class Plan:
     precision: int | None = None
     direction: dict[str, np.ndarray] | None = None
     directional: bool = False
-    exact: dict[str, str] = dataclasses.field(default_factory=dict)
+    exact: dict[str, str | Sequence[str]] = dataclasses.field(default_factory=dict)
     fallback: str | None = None
     verify: bool = False
     request: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
@@ -92,7 +94,7 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
             let: Mapping[str, Any] | None = None, of: str | None = None,
             unconnected: str = "none", limits: Any = None, engine: str = "auto",
             precision: int | None = None, direction: Mapping[str, Any] | None = None,
-            exact: Mapping[str, str] | None = None) -> Plan:
+            exact: Mapping[str, str | Sequence[str]] | None = None) -> Plan:
     """Check a request and choose its backend. `shapes` are the inputs' shapes at one
     point; everything else as in `adcli.api.differentiate`. Raises AdcliUsageError with
     the offending `parameter` (and `name`)."""

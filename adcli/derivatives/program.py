@@ -52,13 +52,15 @@ def as_array(value: Any) -> np.ndarray:
 
 def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None = None,
                  parameter: str = "at") -> dict[str, np.ndarray]:
-    """Input or constant values as arrays. Texts are evaluated (with the constants `let`);
-    anything that is not numbers is a usage error naming the value and `parameter`."""
-    arrays = {}
+    """Input or constant values as arrays. Texts are evaluated in float64 with the
+    constants `let` (a constant's text, with the constants before it); anything that is
+    not numbers is a usage error naming the value and `parameter`."""
+    arrays: dict[str, np.ndarray] = {}
     word = "input" if parameter == "at" else "constant"
     for name, value in (values or {}).items():
         try:
-            array = parse_value(value, let) if isinstance(value, str) else as_array(value)
+            context = arrays if parameter == "let" else let
+            array = parse_value(value, context) if isinstance(value, str) else as_array(value)
         except AdcliError as error:
             raise AdcliUsageError(f"the value of {word} '{name}', {value!r}, cannot be evaluated: "
                                   f"{error.message}", parameter=parameter, name=name) from None

@@ -147,8 +147,10 @@ def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
                               "e": taylor.constant(np.asarray(mpmath.e, dtype=object))})
             constants.update({name: taylor.constant(np.asarray(mpmath.mpf(text), dtype=object))
                               for name, text in texts.items()})
+        earlier: dict[str, Any] = {}  # a constant's text may read the ones before it
         for name, value in (let or {}).items():
-            constants[name] = taylor.constant(_point(value, precision, let, limits))
+            constants[name] = taylor.constant(_point(value, precision, earlier, limits))
+            earlier[name] = value
         points = {name: _point(value, precision, let, limits) for name, value in inputs.items()}
         seeds = {name: taylor.seed(points[name], directions.get(name, 0.0), order)
                  for name in inputs}
@@ -165,12 +167,12 @@ def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
 
 def _point(value: Any, precision: int | None, let: Any, limits: Any) -> np.ndarray:
     """An input value: a number or array, or (at a precision) an expression's text such as
-    "pi/4", evaluated at that precision."""
+    "pi/4" or "a/3", evaluated at that precision with the constants `let`."""
     if isinstance(value, str):
         from adcli.lang import parse
 
         tree = parse(value, limits)
-        coeffs, _w, _p = run_series(tree, value, {}, {}, 0, precision, None, None, limits)
+        coeffs, _w, _p = run_series(tree, value, {}, {}, 0, precision, let, None, limits)
         return coeffs[0]
     if isinstance(value, np.ndarray) and value.dtype == object:
         return value
