@@ -9,9 +9,15 @@ adcli/engine/primitives.py for the whole map and for how to add a primitive.
 
 Gradient rules are written with the operations of this module, never with numpy
 on primal values, so a backward pass is itself made of recorded operations and can
-be differentiated again, to any order. A rule receives the incoming gradient `g`,
-the primal output `ans`, the inputs and the static parameters, and is run only for
-arguments that need a gradient (so `x**2` at x = -1 never evaluates `log(-1)`).
+be differentiated again, to any order. (The one exception is a constant a rule takes
+from primal values, a power-of-two scale or a rounding correction, of which the rule
+is the same function for every value; see "the helpers of the gradient rules at the
+edges".) A rule receives the incoming gradient `g`, the primal output `ans`, the
+inputs and the static parameters, and is run only for arguments that need a gradient
+(so `x**2` at x = -1 never evaluates `log(-1)`). It multiplies `g` by its local
+derivative with `mul_strong_zero(local, g)`, so that a zero `g` contributes exactly 0
+even where the local derivative is infinite, and writes the local derivative in a
+form that keeps its digits at large and tiny inputs (tests/engine/test_edge_sweep.py).
 
 Operations that are compositions of others (mean, norm, clip, linspace, squeeze,
 ...) are written as such and are not primitives: their derivatives (and Taylor
@@ -27,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.engine.primitives import bind, defprim
+from adcli.engine.primitives import bind, defprim, zero_gradient
 from adcli.engine.tensor import Tensor, Variable, as_dtype, to_array
 
 _brange = builtins.range
@@ -93,8 +99,8 @@ def _expand_reduced(g: Tensor, x: Any, axis: tuple[int, ...] | None, keepdims: b
     return reshape(g, _kept_shape(_shape(x), axis))
 
 
-def _unary(name: str, impl: Any, vjp: Any, doc: str) -> Any:
-    prim = defprim(name, impl, vjp, arity=1, doc=doc)
+def _unary(name: str, impl: Any, vjp: Any, doc: str, domain: str | None = None) -> Any:
+    prim = defprim(name, impl, vjp, arity=1, doc=doc, domain=domain)
 
     def op(x: Any, name: str | None = None) -> Tensor:
         return bind(prim, (x,))
@@ -125,8 +131,12 @@ def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str) -> Any:
     return op
 
 
-def _nondiff(name: str, impl: Any, nargs: int, doc: str) -> Any:
-    prim = defprim(name, impl, arity=nargs, doc=doc)
+def _nondiff(name: str, impl: Any, nargs: int, doc: str, zero: bool = False) -> Any:
+    """A piecewise-constant primitive: its gradient is None (TensorFlow's choice for
+    Floor, Round, comparisons), or with `zero` zeros of each argument's shape (its
+    choice for Sign)."""
+    rules = [zero_gradient(k) for k in _brange(nargs)] if zero else []
+    prim = defprim(name, impl, *rules, arity=nargs, doc=doc)
 
     def op(*args: Any, name: str | None = None) -> Tensor:
         if len(args) != nargs:
@@ -138,14 +148,72 @@ def _nondiff(name: str, impl: Any, nargs: int, doc: str) -> Any:
     return op
 
 
+# -- the helpers of the gradient rules at the edges ------------------------------
+#
+# A rule multiplies the incoming gradient g by a local derivative. Where g is 0 (the
+# branch a `where` did not take, a flat stretch upstream) its contribution must be 0,
+# also where the local derivative is infinite or nan (sqrt, log, 1/x at 0; exp past
+# overflow; cos(inf)); 0 * inf would be nan. So the rules write g * local as
+# mul_strong_zero(local, g): the product in which a zero factor wins, as TensorFlow's
+# SqrtGrad, RsqrtGrad and ReciprocalGrad kernels return 0 for a zero incoming gradient
+# and its MulNoNan returns 0 for a zero y. Its own gradient rules are mul_strong_zero
+# again, with the incoming gradient as a factor, so the property holds when a backward
+# pass is differentiated, at every order (a zero adjoint meeting an infinite factor
+# there too). On finite numbers it is multiplication.
+
+def _mul_strong_zero_impl(x: Any, y: Any) -> Any:
+    out = np.multiply(x, y)
+    # Is there a nan? For an array, the minimum (which propagates nan) is one pass with
+    # no temporary; for a scalar, out != out (whose .any() would cost more than the
+    # product).
+    if isinstance(out, np.ndarray):
+        least = np.minimum.reduce(out, axis=None) if out.size else out.dtype.type(0)
+        if least == least:
+            return out
+    elif out == out:
+        return out
+    zero = np.logical_or(np.equal(x, 0), np.equal(y, 0))
+    return np.where(zero, np.zeros((), out.dtype), out)
+
+
+def _relu_grad_impl(g: Any, x: Any) -> Any:
+    return np.where(np.greater(x, 0), g, np.zeros((), np.result_type(g)))
+
+
+def _inverse_scale(*xs: Any, at_least: float = 0.0) -> Tensor:
+    """A constant power of two c with c * max(|x|, at_least) in [0.5, 1) (1 where that
+    is 0 or not finite): the rules of atan, atan2, asinh and acosh scale by it so that
+    squares neither overflow nor underflow. Being a constant, it leaves the rule's
+    derivatives exact: the scaled form is the same function for every c."""
+    raws = [np.abs(_raw(x)) for x in xs]
+    top = raws[0] if len(raws) == 1 else np.maximum(*raws)
+    if at_least:
+        top = np.maximum(top, at_least)
+    top = np.where(np.isfinite(top) & (top > 0), top, 1.0)
+    exponent = np.frexp(top)[1]
+    dtype = np.result_type(*raws)
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return Tensor._wrap(np.ldexp(np.ones((), dtype), np.clip(-exponent, -1074, 1023))
+                        .astype(dtype))
+
+
 # -- arithmetic ---------------------------------------------------------------
 
 add = _binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, "x + y")
 subtract = _binary(
     "subtract", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g), "x - y"
 )
+mul_strong_zero = _binary(
+    "mul_strong_zero", _mul_strong_zero_impl,
+    lambda g, ans, x, y: mul_strong_zero(y, g),
+    lambda g, ans, x, y: mul_strong_zero(x, g),
+    "x * y, but 0 where x or y is 0, even if the other is inf or nan",
+)
 _multiply = _binary(
-    "multiply", np.multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x, "x * y"
+    "multiply", np.multiply,
+    lambda g, ans, x, y: mul_strong_zero(y, g),
+    lambda g, ans, x, y: mul_strong_zero(x, g),
+    "x * y",
 )
 
 
@@ -155,13 +223,15 @@ def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     if x is y and isinstance(x, Tensor):
         return square(x)
     return _multiply(x, y)
+
+
 def _divide_dx(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
-    return g / y
+    return mul_strong_zero(reciprocal(y), g)
 
 
 def _divide_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
     # d(x/y)/dy = -x/y^2 = -ans/y, written with the output so no square is formed.
-    return negative((g / y) * ans)
+    return mul_strong_zero(negative(ans / y), g)
 
 
 divide = _binary("divide", np.true_divide, _divide_dx, _divide_dy, "x / y")
@@ -169,13 +239,16 @@ floor_divide = _nondiff("floor_divide", np.floor_divide, 2, "x // y (piecewise c
 mod = _binary(
     "mod", np.mod,
     lambda g, ans, x, y: g,
-    lambda g, ans, x, y: negative(g) * floor_divide(x, y),
+    lambda g, ans, x, y: mul_strong_zero(negative(floor_divide(x, y)), g),
     "x % y with the sign of y, as in Python and numpy",
 )
 
 
 def _pow_dx(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
-    return g * (y * pow(x, y - 1))
+    # y * x**(y - 1), with y = 0 contributing exactly 0 where x**(y - 1) is infinite
+    # (a zero base): so x**k with a whole tensor k is right at x = 0 at every order, as
+    # the integer_pow fast path is (the exponent y - 1 of the next order is 0 there).
+    return mul_strong_zero(mul_strong_zero(pow(x, y - 1), y), g)
 
 
 def _pow_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
@@ -183,10 +256,11 @@ def _pow_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
     # of a safe base keeps nan out of the unselected branch and its gradient.
     positive = greater(x, 0)
     safe_log = log(where(positive, x, 1.0))
-    return g * where(positive, ans * safe_log, 0.0)
+    return mul_strong_zero(where(positive, ans * safe_log, 0.0), g)
 
 
-_pow = defprim("pow", np.power, None, None, arity=2, doc="x ** y")
+_pow = defprim("pow", np.power, None, None, arity=2, doc="x ** y",
+               domain="x >= 0, or y a whole number")
 _pow.vjps = (
     lambda g, ans, x, y: _unbroadcast(_pow_dx(g, ans, x, y), _shape(x)),
     lambda g, ans, x, y: _unbroadcast(_pow_dy(g, ans, x, y), _shape(y)),
@@ -203,12 +277,12 @@ def _integer_pow_impl(x: Any, n: int) -> Any:
 
 def _integer_pow_vjp(g: Tensor, ans: Tensor, x: Any, n: int) -> Tensor:
     if n == 0:
-        return g * 0.0
+        return zeros_like(x)
     if n == 1:
         return g
     if n == 2:
-        return g * (x * 2.0)
-    return g * (integer_pow(x, n - 1) * float(n))
+        return mul_strong_zero(x * 2.0, g)
+    return mul_strong_zero(integer_pow(x, n - 1) * float(n), g)
 
 
 _integer_pow = defprim("integer_pow", _integer_pow_impl, _integer_pow_vjp, arity=1,
@@ -229,13 +303,17 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - Tens
 
 
 negative = _unary("negative", np.negative, lambda g, ans, x: negative(g), "-x")
-abs = _unary("abs", np.abs, lambda g, ans, x: g * sign(x), "|x|")  # noqa: A001
-sign = _nondiff("sign", np.sign, 1, "the sign of x (piecewise constant)")
+abs = _unary("abs", np.abs, lambda g, ans, x: mul_strong_zero(sign(x), g), "|x|")  # noqa: A001
+# Its gradient is zeros, not None, as TensorFlow registers it (SignGrad), so that the
+# Hessian of abs(x) is zeros.
+sign = _nondiff("sign", np.sign, 1, "the sign of x (piecewise constant)", zero=True)
 reciprocal = _unary(
-    "reciprocal", np.reciprocal, lambda g, ans, x: negative(g) * (ans * ans), "1 / x"
+    "reciprocal", np.reciprocal, lambda g, ans, x: mul_strong_zero(negative(square(ans)), g),
+    "1 / x",
 )
-square = _unary("square", np.square, lambda g, ans, x: g * (x * 2.0), "x * x")
-sqrt = _unary("sqrt", np.sqrt, lambda g, ans, x: g / (ans * 2.0), "the square root")
+square = _unary("square", np.square, lambda g, ans, x: mul_strong_zero(x * 2.0, g), "x * x")
+sqrt = _unary("sqrt", np.sqrt, lambda g, ans, x: mul_strong_zero(0.5 / ans, g), "the square root",
+              domain="x >= 0")
 
 
 # -- exponentials, logarithms, trigonometry ------------------------------------
@@ -244,48 +322,138 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
-exp = _unary("exp", np.exp, lambda g, ans, x: g * ans, "e ** x")
-expm1 = _unary("expm1", np.expm1, lambda g, ans, x: g * (ans + 1.0), "exp(x) - 1, exact near 0")
-log = _unary("log", np.log, lambda g, ans, x: g / x, "the natural logarithm")
-log1p = _unary("log1p", np.log1p, lambda g, ans, x: g / (x + 1.0), "log(1 + x), exact near 0")
-log2 = _unary("log2", np.log2, lambda g, ans, x: g / (x * _LN2), "the base-2 logarithm")
-log10 = _unary("log10", np.log10, lambda g, ans, x: g / (x * _LN10), "the base-10 logarithm")
-sin = _unary("sin", np.sin, lambda g, ans, x: g * cos(x), "the sine")
-cos = _unary("cos", np.cos, lambda g, ans, x: negative(g) * sin(x), "the cosine")
-tan = _unary("tan", np.tan, lambda g, ans, x: g * (ans * ans + 1.0), "the tangent")
-asin = _unary("asin", np.arcsin, lambda g, ans, x: g / sqrt(1.0 - x * x), "the arcsine")
+# Local derivatives in forms that keep their digits at large and tiny inputs, and
+# whose own derivatives (the next order, through these same rules) keep them too.
+
+
+def _one_minus_square(x: Any) -> Tensor:
+    """1 - x^2: (1 - x)(1 + x) near |x| = 1, where 1 - x*x would cancel; 1 - x*x near
+    0, where the product rule on (1 - x)(1 + x) would cancel in the next order."""
+    return where(less(abs(x), 0.5), 1.0 - square(x), (1.0 - x) * (1.0 + x))
+
+
+def _atan_dx(g: Tensor, ans: Tensor, x: Any) -> Tensor:
+    # 1 / (1 + x^2) as c^2 / ((c x)^2 + c^2): no overflow of x^2, and no underflow of
+    # the next order's -2x / (1 + x^2)^2 where it is a normal number.
+    c = _inverse_scale(x, at_least=1.0)
+    return mul_strong_zero((c / (square(x * c) + square(c))) * c, g)
+
+
+def _atan2_parts(y: Any, x: Any) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    c = _inverse_scale(y, x)
+    ys, xs = y * c, x * c
+    return ys, xs, square(xs) + square(ys), c
+
+
+def _atan2_dy(g: Tensor, ans: Tensor, y: Any, x: Any) -> Tensor:
+    # x / (x^2 + y^2), scaled: no overflow at 1e200, no underflow at 1e-200.
+    _ys, xs, q, c = _atan2_parts(y, x)
+    return mul_strong_zero((xs / q) * c, g)
+
+
+def _atan2_dx(g: Tensor, ans: Tensor, y: Any, x: Any) -> Tensor:
+    ys, _xs, q, c = _atan2_parts(y, x)
+    return mul_strong_zero(negative(ys / q) * c, g)
+
+
+def _asinh_dx(g: Tensor, ans: Tensor, x: Any) -> Tensor:
+    # 1 / sqrt(x^2 + 1) as c / sqrt((c x)^2 + c^2): x*x overflows from 1.4e154 on.
+    c = _inverse_scale(x, at_least=1.0)
+    return mul_strong_zero(c / sqrt(square(x * c) + square(c)), g)
+
+
+def _acosh_dx(g: Tensor, ans: Tensor, x: Any) -> Tensor:
+    # 1 / sqrt((x - 1)(x + 1)), scaled: exact near 1 (x*x - 1 cancels there), no
+    # overflow at 1e300.
+    c = _inverse_scale(x, at_least=1.0)
+    return mul_strong_zero(c / sqrt(((x - 1.0) * c) * ((x + 1.0) * c)), g)
+
+
+def _sech_squared(x: Any) -> Tensor:
+    """sech(x)^2 = 1 - tanh(x)^2, which is 0 in float64 from |x| = 19.1 on, where
+    sech(x)^2 is still 1e-16. Near 0 as 1 / cosh(x)^2; from |x| = 1 on as 4t / (1 + t)^2
+    with t = exp(-2|x|), whose derivative -2 sech^2 tanh then never passes through
+    sech^3 (which underflows from |x| = 236 on, long before sech^2 tanh does)."""
+    t = exp(abs(x) * -2.0)
+    return where(less(abs(x), 1.0), square(reciprocal(cosh(x))), (t * 4.0) / square(t + 1.0))
+
+
+exp = _unary("exp", np.exp, lambda g, ans, x: mul_strong_zero(ans, g), "e ** x")
+expm1 = _unary(
+    "expm1", np.expm1, lambda g, ans, x: mul_strong_zero(exp(x), g), "exp(x) - 1, exact near 0"
+)
+log = _unary("log", np.log, lambda g, ans, x: mul_strong_zero(reciprocal(x), g),
+             "the natural logarithm", domain="x > 0")
+log1p = _unary("log1p", np.log1p, lambda g, ans, x: mul_strong_zero(reciprocal(x + 1.0), g),
+               "log(1 + x), exact near 0", domain="x > -1")
+log2 = _unary("log2", np.log2, lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN2), g),
+              "the base-2 logarithm", domain="x > 0")
+log10 = _unary("log10", np.log10, lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN10), g),
+               "the base-10 logarithm", domain="x > 0")
+sin = _unary("sin", np.sin, lambda g, ans, x: mul_strong_zero(cos(x), g), "the sine")
+cos = _unary("cos", np.cos, lambda g, ans, x: mul_strong_zero(negative(sin(x)), g), "the cosine")
+tan = _unary("tan", np.tan, lambda g, ans, x: mul_strong_zero(square(ans) + 1.0, g), "the tangent")
+asin = _unary(
+    "asin", np.arcsin,
+    lambda g, ans, x: mul_strong_zero(reciprocal(sqrt(_one_minus_square(x))), g), "the arcsine",
+    domain="-1 <= x <= 1",
+)
 acos = _unary(
-    "acos", np.arccos, lambda g, ans, x: negative(g) / sqrt(1.0 - x * x), "the arccosine"
+    "acos", np.arccos,
+    lambda g, ans, x: mul_strong_zero(negative(reciprocal(sqrt(_one_minus_square(x)))), g),
+    "the arccosine", domain="-1 <= x <= 1",
 )
-atan = _unary("atan", np.arctan, lambda g, ans, x: g / (x * x + 1.0), "the arctangent")
+atan = _unary("atan", np.arctan, _atan_dx, "the arctangent")
 atan2 = _binary(
-    "atan2", np.arctan2,
-    lambda g, ans, y, x: g * x / (x * x + y * y),
-    lambda g, ans, y, x: negative(g) * y / (x * x + y * y),
-    "the angle of the point (x, y): atan2(y, x)",
+    "atan2", np.arctan2, _atan2_dy, _atan2_dx, "the angle of the point (x, y): atan2(y, x)",
 )
-sinh = _unary("sinh", np.sinh, lambda g, ans, x: g * cosh(x), "the hyperbolic sine")
-cosh = _unary("cosh", np.cosh, lambda g, ans, x: g * sinh(x), "the hyperbolic cosine")
-tanh = _unary("tanh", np.tanh, lambda g, ans, x: g * (1.0 - ans * ans), "the hyperbolic tangent")
-asinh = _unary("asinh", np.arcsinh, lambda g, ans, x: g / sqrt(x * x + 1.0), "inverse sinh")
-acosh = _unary("acosh", np.arccosh, lambda g, ans, x: g / sqrt(x * x - 1.0), "inverse cosh")
-atanh = _unary("atanh", np.arctanh, lambda g, ans, x: g / (1.0 - x * x), "inverse tanh")
+sinh = _unary("sinh", np.sinh, lambda g, ans, x: mul_strong_zero(cosh(x), g), "the hyperbolic sine")
+cosh = _unary("cosh", np.cosh, lambda g, ans, x: mul_strong_zero(sinh(x), g),
+              "the hyperbolic cosine")
+tanh = _unary("tanh", np.tanh, lambda g, ans, x: mul_strong_zero(_sech_squared(x), g),
+              "the hyperbolic tangent")
+asinh = _unary("asinh", np.arcsinh, _asinh_dx, "inverse sinh")
+acosh = _unary("acosh", np.arccosh, _acosh_dx, "inverse cosh", domain="x >= 1")
+atanh = _unary(
+    "atanh", np.arctanh,
+    lambda g, ans, x: mul_strong_zero(reciprocal(_one_minus_square(x)), g), "inverse tanh",
+    domain="-1 <= x <= 1",
+)
 
 
 def _sigmoid_impl(x: Any) -> Any:
-    # exp(-log(1 + e^-x)) never overflows, for either sign of x.
-    return np.exp(-np.logaddexp(0.0, np.negative(x)))
+    # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: no overflow for either sign,
+    # and every digit (exp(-log(1 + e^-x)) lost |x| ulps).
+    t = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1.0 / (1.0 + t), t / (1.0 + t))
 
 
+# sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)) is 0 in float64 from x = 36.7 on; as
+# sech(x/2)^2 / 4 it keeps its digits, and so does its derivative near 0.
 sigmoid = _unary(
-    "sigmoid", _sigmoid_impl, lambda g, ans, x: g * (ans * (1.0 - ans)), "1 / (1 + e ** -x)"
+    "sigmoid", _sigmoid_impl,
+    lambda g, ans, x: mul_strong_zero(_sech_squared(x * 0.5) * 0.25, g), "1 / (1 + e ** -x)",
 )
 softplus = _unary(
-    "softplus", lambda x: np.logaddexp(0.0, x), lambda g, ans, x: g * sigmoid(x),
+    "softplus", lambda x: np.logaddexp(0.0, x), lambda g, ans, x: mul_strong_zero(sigmoid(x), g),
     "log(1 + e ** x)",
 )
+# relu's gradient is TensorFlow's ReluGrad: g where x > 0, with a zero gradient with
+# respect to x (ReluGradGrad), so that the Hessian of relu(x) is zeros, not None.
+_relu_grad = defprim(
+    "relu_grad", _relu_grad_impl,
+    lambda h, ans, g, x: relu_grad(h, x), zero_gradient(1), arity=2,
+    doc="g where x > 0, else 0: relu's gradient (TensorFlow's ReluGrad)",
+)
+
+
+def relu_grad(g: Any, x: Any) -> Tensor:
+    """g where x > 0, else 0 (g and x of one shape): the gradient of relu."""
+    return bind(_relu_grad, (g, x))
+
+
 relu = _unary(
-    "relu", lambda x: np.maximum(x, 0), lambda g, ans, x: where(greater(x, 0), g, 0.0),
+    "relu", lambda x: np.maximum(x, 0), lambda g, ans, x: relu_grad(g, x),
     "max(x, 0); its derivative at 0 is taken as 0",
 )
 
@@ -298,29 +466,50 @@ def _erf_impl(x: Any) -> Any:
     return _erf_ufunc(x).astype(np.result_type(x, np.float64))
 
 
+def _exp_minus_square(x: Any) -> Tensor:
+    """exp(-x^2) with every digit: x*x rounds by up to x^2/2^53 (75 ulps of the result
+    at x = 26), so the rounding error e = x^2 - fl(x*x), found exactly by Dekker's split,
+    enters as the constant factor exp(-e). A constant, it leaves the derivatives those
+    of exp(-x*x), right to the same digits."""
+    raw = np.asarray(_raw(x), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        high = raw * raw
+        split = raw * 134217729.0  # 2^27 + 1
+        head = split - (split - raw)
+        tail = raw - head
+        error = ((head * head - high) + 2.0 * head * tail) + tail * tail
+        factor = np.exp(-np.where(np.abs(raw) < 30.0, error, 0.0))
+    dtype = _dtype(x) if _dtype(x).kind == "f" else np.dtype(np.float64)
+    return exp(negative(square(x))) * Tensor._wrap(factor.astype(dtype))
+
+
 erf = _unary(
-    "erf", _erf_impl, lambda g, ans, x: g * (exp(negative(x * x)) * _TWO_OVER_SQRT_PI),
+    "erf", _erf_impl,
+    lambda g, ans, x: mul_strong_zero(_exp_minus_square(x) * _TWO_OVER_SQRT_PI, g),
     "the error function",
 )
 
+# As TensorFlow's MaximumGrad and MinimumGrad: one mask (x >= y, x <= y) sends g to x
+# where it holds and to y elsewhere, so ties send it to x.
 maximum = _binary(
     "maximum", np.maximum,
     lambda g, ans, x, y: where(greater_equal(x, y), g, 0.0),
-    lambda g, ans, x, y: where(less(x, y), g, 0.0),
+    lambda g, ans, x, y: where(greater_equal(x, y), 0.0, g),
     "the elementwise larger of x and y (ties send the gradient to x)",
 )
 minimum = _binary(
     "minimum", np.minimum,
     lambda g, ans, x, y: where(less_equal(x, y), g, 0.0),
-    lambda g, ans, x, y: where(greater(x, y), g, 0.0),
+    lambda g, ans, x, y: where(less_equal(x, y), 0.0, g),
     "the elementwise smaller of x and y (ties send the gradient to x)",
 )
 
 
 def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
                   name: str | None = None) -> Tensor:
-    """t limited to [clip_value_min, clip_value_max]."""
-    return minimum(maximum(t, clip_value_min), clip_value_max)
+    """t limited to [clip_value_min, clip_value_max]: maximum(minimum(t, max), min), in
+    TensorFlow's order, so at either bound the gradient goes to t."""
+    return maximum(minimum(t, clip_value_max), clip_value_min)
 
 
 clip = clip_by_value
@@ -428,8 +617,9 @@ def _prod_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tens
     exclusive = reshape(g, (1, m))
     for level in reversed(levels[:-1]):
         left, right = level[0::2], level[1::2]
-        exclusive = reshape(stack([exclusive * right, exclusive * left], axis=1),
-                            (2 * _shape(left)[0], m))
+        # mul_strong_zero: a zero g contributes 0 even beside an infinite entry.
+        pair = [mul_strong_zero(right, exclusive), mul_strong_zero(left, exclusive)]
+        exclusive = reshape(stack(pair, axis=1), (2 * _shape(left)[0], m))
     if _shape(exclusive)[0] > n:
         exclusive = exclusive[:n]
     exclusive = reshape(exclusive, tuple(shape[p] for p in perm))
@@ -453,7 +643,17 @@ def _logsumexp_impl(x: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def _logsumexp_vjp(g: Tensor, ans: Tensor, x: Any, axis: Any, keepdims: bool) -> Tensor:
-    return _expand_reduced(g, x, axis, keepdims) * exp(x - _expand_reduced(ans, x, axis, keepdims))
+    # The softmax, from exponentials shifted by the peak as the forward takes them:
+    # exp(x - ans) loses every digit of ans - x where x is large (at [1e16, 1e16] ans
+    # rounds to 1e16, giving [1, 1] for [0.5, 0.5]). The softmax does not depend on
+    # the shift, so the peak may be differentiated through (reduce_max): then the next
+    # order's p (1 - p) at the dominant entry comes out as p times the sum of the
+    # others, not as p - p^2, which cancels where p is near 1.
+    peak = reduce_max(x, axis=axis, keepdims=True)
+    finite = Tensor._wrap(np.isfinite(_raw(peak)))
+    shifted = exp(x - where(finite, peak, 0.0))
+    softmax = shifted / reduce_sum(shifted, axis=axis, keepdims=True)
+    return mul_strong_zero(softmax, _expand_reduced(g, x, axis, keepdims))
 
 
 reduce_sum = _reduction("reduce_sum", lambda x, axis, keepdims: np.sum(x, axis, keepdims=keepdims),
@@ -484,7 +684,16 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool =
          name: str | None = None) -> Tensor:
     """The euclidean (default), 1 or inf norm over `axis` (all entries by default)."""
     if ord in ("euclidean", "fro", 2, 2.0):
-        return sqrt(reduce_sum(square(tensor), axis=axis, keepdims=keepdims))
+        # Scaled by a constant power of two per norm, as hypot is: the same bits where
+        # squares are normal numbers, and no overflow at 1e200 or underflow at 1e-200
+        # (of the value or of its derivatives).
+        raw = _raw(tensor)
+        if not np.size(raw):
+            return sqrt(reduce_sum(square(tensor), axis=axis, keepdims=keepdims))
+        axes = _norm_axis(axis, len(_shape(tensor)))
+        c = _inverse_scale(np.max(np.abs(raw), axis=axes, keepdims=True))
+        total = reduce_sum(square(tensor * c), axis=axes, keepdims=keepdims)
+        return sqrt(total) / Tensor._wrap(np.reshape(c._value, _shape(total)))
     if ord in (1, 1.0):
         return reduce_sum(abs(tensor), axis=axis, keepdims=keepdims)
     if ord in (np.inf, "inf"):
@@ -499,23 +708,25 @@ def _matrix_t(x: Any) -> Tensor:
     return transpose(x, tuple(_brange(nd - 2)) + (nd - 1, nd - 2))
 
 
+# The products of g with single entries (outer products) are mul_strong_zero, as in the
+# elementwise rules; the sums of products of matmul itself are left to IEEE.
 def _matmul_da(g: Tensor, ans: Tensor, a: Any, b: Any) -> Tensor:
     ash, bsh = _shape(a), _shape(b)
     if len(ash) == 1 and len(bsh) == 1:
-        return g * b
+        return mul_strong_zero(b, g)
     if len(ash) == 1:                           # (k,) @ (..., k, n) -> (..., n)
         return _unbroadcast(matmul(b, expand_dims(g, -1))[..., 0], ash)
     if len(bsh) == 1:                           # (..., m, k) @ (k,) -> (..., m)
-        return _unbroadcast(expand_dims(g, -1) * b, ash)
+        return _unbroadcast(mul_strong_zero(b, expand_dims(g, -1)), ash)
     return _unbroadcast(matmul(g, _matrix_t(b)), ash)
 
 
 def _matmul_db(g: Tensor, ans: Tensor, a: Any, b: Any) -> Tensor:
     ash, bsh = _shape(a), _shape(b)
     if len(ash) == 1 and len(bsh) == 1:
-        return g * a
+        return mul_strong_zero(a, g)
     if len(ash) == 1:
-        return _unbroadcast(expand_dims(a, -1) * expand_dims(g, -2), bsh)
+        return _unbroadcast(mul_strong_zero(expand_dims(a, -1), expand_dims(g, -2)), bsh)
     if len(bsh) == 1:
         return _unbroadcast(matmul(_matrix_t(a), expand_dims(g, -1))[..., 0], bsh)
     return _unbroadcast(matmul(_matrix_t(a), g), bsh)

@@ -9,7 +9,9 @@ each interpretation of a primitive lives:
   gives the gradient with respect to one argument, written with adcli's own
   differentiable operations so that the backward pass can itself be recorded
   (higher order). `arity` (the number of positional array arguments; None for
-  variadic ones) is given there too, and nothing else hard-codes it.
+  variadic ones) is given there too, and nothing else hard-codes it. An argument
+  whose gradient is zeros rather than None (TensorFlow's Sign) has the rule
+  `zero_gradient(k)`; a primitive with only such rules counts as zero-derivative.
 - the Taylor rule and the mpmath forward: in tables keyed by the `Primitive` object,
   `TAYLOR_RULES` and `MP_FORWARD` of adcli/engine/series.py, filled by its
   `def_taylor`, `def_comp`, `def_constant` and `def_mp`.
@@ -23,7 +25,7 @@ parameters (an axis, an integer exponent) travel in `params`, never as traced in
 `bind` runs a primitive and, when a tape is recording, lets each recording tape
 that follows one of the inputs add the call to its records; while a Taylor run is
 active it hands calls with a series argument to the Taylor rules instead. Imports
-only the tensor module.
+numpy and the tensor module.
 """
 
 from __future__ import annotations
@@ -32,9 +34,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from adcli.engine.tensor import Tensor
 
 VjpRule = Callable[..., Any]
+
+
+def zero_gradient(argnum: int) -> VjpRule:
+    """The gradient rule of an argument whose gradient is registered as zeros of its
+    shape, not None: TensorFlow's choice for Sign (and for the features argument of
+    ReluGrad), so that the Hessian of abs(x) or relu(x) is a tensor of zeros. A
+    primitive whose every rule is a zero rule has zero derivative: `differentiable` is
+    False for it, and series.py registers it with def_constant."""
+    def rule(g: Any, ans: Any, *args: Any, **params: Any) -> Tensor:
+        arg = args[argnum]
+        value = arg._value if isinstance(arg, Tensor) else arg
+        return Tensor._wrap(np.zeros(np.shape(value), np.result_type(value)))
+
+    rule.zero = True  # type: ignore[attr-defined]
+    return rule
 
 
 @dataclass(eq=False)
@@ -54,10 +73,15 @@ class Primitive:
     nondiff_args: frozenset[int] = field(default_factory=frozenset)
     # The number of positional array arguments; None for a variadic primitive.
     arity: int | None = None
+    # Where a real function is defined, in words ("x > 0"), when it is not defined
+    # everywhere: outside it the value is nan and derivatives there mean nothing.
+    domain: str | None = None
 
     @property
     def differentiable(self) -> bool:
-        return self.vjp_any is not None or any(rule is not None for rule in self.vjps)
+        """Whether some argument has a gradient rule that is not a `zero_gradient`."""
+        return self.vjp_any is not None or any(
+            rule is not None and not getattr(rule, "zero", False) for rule in self.vjps)
 
     def has_vjp(self, argnum: int) -> bool:
         if self.vjp_any is not None:
@@ -92,6 +116,7 @@ def defprim(
     vjp_any: VjpRule | None = None,
     nondiff_args: tuple[int, ...] = (),
     doc: str = "",
+    domain: str | None = None,
 ) -> Primitive:
     """Define and register a primitive; each name is defined exactly once.
 
@@ -102,7 +127,8 @@ def defprim(
         raise ValueError(f"primitive {name!r} is defined twice")
     if vjps and len(vjps) != arity:
         raise ValueError(f"primitive {name!r} has arity {arity} but {len(vjps)} gradient rules")
-    prim = Primitive(name, impl, tuple(vjps), vjp_any, doc, frozenset(nondiff_args), arity)
+    prim = Primitive(name, impl, tuple(vjps), vjp_any, doc, frozenset(nondiff_args), arity,
+                     domain)
     PRIMITIVES[name] = prim
     return prim
 

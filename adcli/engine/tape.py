@@ -333,9 +333,11 @@ class GradientTape:
         for _prim, args, _p, out in reversed(records):
             if out._id in ancestors:
                 ancestors.update(a._id for a in args if isinstance(a, Tensor))
-        blockers = sorted({prim.name for prim, _args, _p, out in records
+        # A primitive with a zero gradient (sign) passes a gradient on: not a blocker.
+        blockers = sorted({prim.name for prim, args, _p, out in records
                            if out._id in connected and out._id in ancestors
-                           and (not prim.differentiable or not _is_float(out))})
+                           and (not any(prim.has_vjp(k) for k in range(len(args)))
+                                or not _is_float(out))})
         return ("the result depends on it only through non-differentiable operations ("
                 + ", ".join(blockers) + ")")
 

@@ -253,6 +253,12 @@ CASES: list[Case] = [
     *binary("maximum", tf.maximum, ok=_gaps_at_least(0.1)),
     *binary("minimum", tf.minimum, ok=_gaps_at_least(0.1)),
     *binary("where", _where_f),
+    # the helpers of the gradient rules at the edges (adcli.engine.ops)
+    *binary("mul_strong_zero", _bind("mul_strong_zero")),
+    Case("mul_strong_zero", "zeros", _bind("mul_strong_zero"), ((4,), (4,)),
+         fixed=([1.5, 0.0, 2.0, 0.0], [0.0, 1.2, 0.0, 0.0])),
+    *[Case("relu_grad", _shape_label(s), _bind("relu_grad"), s, ((-2.0, 2.0), AWAY_FROM_0))
+      for s in (((), ()), ((3,), (3,)), ((2, 3), (2, 3)))],
     *unary("cast", lambda x: tf.cast(x, tf.float64), label="f64-"),
     # reductions
     *reductions("reduce_sum", tf.reduce_sum),

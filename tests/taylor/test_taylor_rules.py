@@ -69,6 +69,8 @@ CASES += [
     ("minimum", "s", tf.minimum, ((3,), (3,)), (-2, 2)),
     ("mod", "s", tf.mod, ((3,), ()), ((0.1, 0.9), (1.0, 1.0))),
     ("where", "bcast", _where, ((2, 3), (3,)), (-2, 2)),
+    ("mul_strong_zero", "bcast", _prim("mul_strong_zero"), ((2, 3), (3,)), (-2, 2)),
+    ("relu_grad", "s", _prim("relu_grad"), ((3,), (3,)), ((-2, 2), AWAY)),
     ("cast", "f64", lambda x: tf.cast(x, tf.float64), ((3,),), (-2, 2)),
     ("reduce_sum", "axis", lambda x: tf.reduce_sum(x, axis=1), ((2, 3),), (-2, 2)),
     ("reduce_sum", "all-keep", lambda x: tf.reduce_sum(x, keepdims=True), ((2, 3),), (-2, 2)),
