@@ -123,6 +123,8 @@ def differentiate_batch(
             raise AdcliUsageError(f"the points of input '{name}' must be a list or an array "
                                   "with the points along axis 0", parameter="at", name=name)
     counts = {len(a) for a in arrays.values()}
+    if counts == {0}:
+        raise AdcliUsageError("the batch has no points", parameter="at")
     if len(counts) > 1:
         raise AdcliUsageError(f"every input needs the same number of points, not "
                               f"{sorted(counts)}", parameter="at")
@@ -175,6 +177,12 @@ def check(program: str | Program, at: Mapping[str, Any], wrt: Sequence[str] | No
     (adcli.derivatives.checking), each order checked against the one below it."""
     from adcli.derivatives.checking import check as run_check
 
+    if not (isinstance(tolerance, (int, float)) and 0 <= tolerance < float("inf")):
+        raise AdcliUsageError(f"the tolerance must be a finite number, 0 or more, not "
+                              f"{tolerance!r}", parameter="tolerance")
+    if plan.check_order(order) < 1:
+        raise AdcliUsageError("check compares derivatives: the order must be 1 or more",
+                              parameter="order")
     parsed = as_program(program, limits)
     let = input_values(let, parameter="let")
     inputs = input_values(at, let)
@@ -203,7 +211,7 @@ def taylor(program: str | Program, at: Mapping[str, Any], order: int,
               for k, v in at.items()}
     inputs.update(input_values({k: v for k, v in at.items() if inputs[k] is None}, values))
     shapes = plan.shapes_of(inputs)
-    if not direction and order > 0 and shapes:
+    if not direction and shapes and (order > 0 or len(shapes) == 1):
         if len(shapes) > 1:
             first = next(iter(shapes))
             raise AdcliUsageError(

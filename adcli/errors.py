@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,17 @@ class AdcliNameError(AdcliError):
     kind = "name"
 
     def __init__(self, message: str, span: Span | None = None, source: str | None = None,
-                 hint: str | None = None, unknown: str | None = None) -> None:
-        super().__init__(message, span, source, hint)
+                 hint: str | None = None, unknown: str | None = None, **fields: Any) -> None:
+        super().__init__(message, span, source, hint, **fields)
         self.unknown = unknown
+
+
+class AdcliCallerNameError(AdcliNameError):
+    """A name the caller gave (the result variable `of`) that the program does not have:
+    a name error in the request, not in the program, so a usage error (exit code 2)."""
+
+    kind = "usage"
+    exit_code = 2
 
 
 class AdcliTypeError(AdcliError):

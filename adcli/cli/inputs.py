@@ -58,6 +58,8 @@ class PointSource:
     order: list[str]
     # START, STOP and COUNT of each range as written, when the points' texts are kept.
     ranges: dict[str, tuple[str, str, int]] | None = None
+    # The --let names, which a points file must not name again.
+    constants: frozenset[str] = frozenset()
 
     @property
     def many(self) -> bool:
@@ -114,10 +116,16 @@ class PointSource:
         import csv  # only a points file needs it
 
         names = [n.strip() for n in next(csv.reader([header], delimiter=delimiter))]
-        for name in names:
+        for i, name in enumerate(names):
             if not name.isidentifier():
                 raise InputError(f"--points: the header names {name!r}, which is not an "
                                  "input name (the first row must name the inputs, e.g. 'x,y')")
+            if name in names[:i]:
+                raise InputError(f"--points: the header names {name!r} twice")
+            if name in self.fixed:
+                raise InputError(f"{name} is given by both --points and --at")
+            if name in self.constants:
+                raise InputError(f"{name} is given by both --points and --let")
         line_number = 1  # the file's lines read so far, blank ones included
         while True:
             lines = list(itertools.islice(stream, CHUNK_ROWS))
@@ -325,18 +333,19 @@ def parse_points(ats: tuple[str, ...], points: IO[str] | None,
             fixed[assignment.name] = evaluate_value(assignment, constants)
     if points is not None and axes:
         raise InputError("use either --points or ranges in --at, not both")
-    return PointSource(fixed, axes, points, order, ranges if keep_texts else None)
+    return PointSource(fixed, axes, points, order, ranges if keep_texts else None,
+                       frozenset(constants))
 
 
 def parse_wrt(wrt: str | None) -> list[str] | None:
     if wrt is None:
         return None
-    names = [n.strip() for n in wrt.split(",") if n.strip()]
+    if not wrt.strip():
+        raise InputError("--wrt needs at least one name, for example --wrt x,y")
+    names = [n.strip() for n in wrt.split(",")]
     for name in names:
         if not name.isidentifier():
             raise InputError(f"--wrt {wrt!r}: {name!r} is not a name; for example --wrt x,y")
-    if not names:
-        raise InputError("--wrt needs at least one name, for example --wrt x,y")
     if len(set(names)) != len(names):
         raise InputError(f"--wrt {wrt!r} names a variable twice")
     return names

@@ -53,6 +53,11 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(error.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except UnicodeDecodeError as error:
+            _print_error(f"usage error: the input is not UTF-8 text (byte "
+                         f"{error.object[error.start]:#04x} at offset {error.start}); save "
+                         "the program or points file as UTF-8")
+            sys.exit(2)
         except KeyboardInterrupt:
             _print_error("interrupted")
             sys.exit(130)
@@ -255,6 +260,8 @@ def _directions(dirs: tuple[str, ...], constants: dict[str, Any]) -> dict[str, A
     direction = {}
     for text in dirs:
         assignment = inputs.split_assignment("--dir", text, "x=1")
+        if assignment.name in direction:
+            raise inputs.InputError(f"--dir {assignment.name} is given twice")
         direction[assignment.name] = inputs.evaluate_value(assignment, constants)
     return direction or None
 
@@ -433,13 +440,15 @@ def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str,
 
 @cli.command("hessian")
 @program_options
-@point_options
+@click.option("--at", "ats", multiple=True, metavar="NAME=VALUE",
+              help="A watched input (repeatable): a value such as 1, pi/4 or [1, 2]; the "
+                   "Hessian is taken at one point.")
 @click.option("--wrt", metavar="A,B", help="The variables (default: every --at input).")
 @output_options
 @handles_errors
 def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
-                    of: str | None, ats: tuple[str, ...], points: IO[str] | None,
-                    wrt: str | None, fmt: str, digits: int, quiet: bool) -> None:
+                    of: str | None, ats: tuple[str, ...], wrt: str | None, fmt: str,
+                    digits: int, quiet: bool) -> None:
     """The Hessian matrix of a scalar PROGRAM at one point.
 
     Rows and columns run over every entry of every --wrt variable.
@@ -452,11 +461,9 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
     from adcli import api
     from adcli.cli import inputs, render
 
-    text = inputs.read_program(program, file, points)
+    text = inputs.read_program(program, file)
     constants = inputs.parse_constants(lets)
-    source = inputs.parse_points(ats, points, constants, allow_ranges=False)
-    if points is not None:
-        raise inputs.InputError("hessian works at one point: use --at, not --points")
+    source = inputs.parse_points(ats, None, constants, allow_ranges=False)
     names = inputs.parse_wrt(wrt)
     result, matrix, labels = api.hessian(api.parse_program(text), source.fixed, names,
                                          constants, of)
@@ -637,7 +644,14 @@ def plot_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     text = inputs.read_program(program, file)
     constants, variable, grid = inputs.parse_over(overs, samples, lets)
     limits = inputs.parse_limits("--ylim", ylim) if ylim is not None else None
-    prepared = plotting.curves(text, variable, grid, order, constants, of, limits)
+    from adcli.api import MissingInputError
+
+    try:
+        prepared = plotting.curves(text, variable, grid, order, constants, of, limits)
+    except MissingInputError as error:
+        # A plot has one variable (--over): every other name is a constant.
+        error.settings = tuple(s for s in error.settings if s.parameter != "at")
+        raise
     _warn(prepared.warnings, quiet)
     if save is not None:
         draw.save(prepared, _title(text), save)

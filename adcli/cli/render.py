@@ -10,6 +10,7 @@ the API.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -128,7 +129,7 @@ def _columns(batch: Batch) -> list[tuple[str, np.ndarray | None, np.ndarray | No
         add(name, values, values.shape[1:])
     add("f", batch.value, batch.value.shape[1:])
     for d in batch.derivatives:
-        shape = (np.shape(d.value)[1:] if d.value is not None else ())
+        shape = np.shape(d.value)[1:] if d.value is not None else (d.shape or ())
         add(label(d.wrt), d.value, shape, d.missing)
     return columns
 
@@ -193,8 +194,10 @@ def write_plain(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
     for batch in batches:
         for i in range(len(batch)):
             result = batch.point(i)
-            lines = [plain_line(result.value)] + [plain_line(d.value)
-                                                   for d in result.derivatives]
+            lines = [plain_line(result.value)] + [
+                plain_line(d.value) if d.value is not None
+                else " ".join(["none"] * max(1, math.prod(d.shape or ())))
+                for d in result.derivatives]
             out.write(("\n".join(lines) if single else " ".join(lines)) + "\n")
 
 

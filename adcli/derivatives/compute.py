@@ -16,6 +16,8 @@ backend and written once:
   float64, with a warning that says so (or, where Taylor mode cannot run the program,
   a warning that the last digits may be wrong). Batches of several points are not:
   there float64 is checked against mpmath above order 20 only;
+- with engine "auto", a single point whose tape numbers are nan (0/0 at a removable
+  singularity) is computed again in Taylor mode, which takes the limit;
 - the warnings about derivatives are added once, at the end.
 
 Imports the derivative layer's backends, plan, program, results and vectorize.
@@ -139,7 +141,36 @@ def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
     lost = next((w for w in result.warnings if kind_of(w) == "lost-digits"), None)
     if lost is not None and plan.precision is None:
         result = _recomputed(plan, inputs, result, lost)
+    if plan.verify and plan.backend == TAPE and plan.request.get("engine") == "auto" \
+            and _has_nan(result):
+        result = _as_limit(plan, inputs, result)
     return plan, result
+
+
+def _has_nan(result: Result) -> bool:
+    values = [result.value, *(d.value for d in result.derivatives if d.value is not None)]
+    return any(np.asarray(v).dtype.kind == "f" and bool(np.any(np.isnan(v))) for v in values)
+
+
+def _as_limit(plan: Plan, inputs: Mapping[str, Any], result: Result) -> Result:
+    """A tape result with nan (0/0 at a removable singularity such as sin(x)/x at 0) again
+    in Taylor mode, whose series arithmetic divides out the common power of the step;
+    kept when it has fewer nan, with a note."""
+    try:
+        _plan, series = _compute(resolve(**{**plan.request, "engine": "taylor"}), inputs)
+    except AdcliError:
+        return result
+    if _nan_count(series) >= _nan_count(result):
+        return result
+    note = Note("the tape's numbers here were nan (0/0 at a removable singularity); the "
+                "values shown are the limits Taylor mode computes", "limit")
+    return dataclasses.replace(series, warnings=(note, *series.warnings))
+
+
+def _nan_count(result: Result) -> int:
+    values = [result.value, *(d.value for d in result.derivatives if d.value is not None)]
+    return sum(int(np.count_nonzero(np.isnan(np.asarray(v, dtype=object).astype(float))))
+               for v in values if np.asarray(v).dtype.kind in "fO")
 
 
 def _recomputed(plan: Plan, inputs: Mapping[str, Any], result: Result, lost: str) -> Result:
@@ -160,8 +191,9 @@ def _recomputed(plan: Plan, inputs: Mapping[str, Any], result: Result, lost: str
                         for d in exact.derivatives)
     note = Note(f"{lost}; the values shown were recomputed with mpmath to "
                 f"{VERIFIED_DIGITS} verified digits and rounded to float64", "precision")
+    # The answer is the recomputed one: its warnings, not float64's (whose nan may be gone).
     return dataclasses.replace(result, value=_float64(exact.value), derivatives=derivatives,
-                               warnings=(*others, note, *exact.warnings))
+                               warnings=(note, *exact.warnings), engine=exact.engine)
 
 
 def _float64(value: Any) -> np.ndarray:
@@ -173,9 +205,12 @@ def _marked(result: R, reasons: Mapping[str, str | None]) -> R:
     if not any(reasons.values()):
         return result
     derivatives = []
+    skip = 1 if isinstance(result, Batch) else 0  # a batch's values lead with the points
     for d in result.derivatives:
         reason = next((reasons[n] for n in d.wrt if reasons.get(n)), None)
-        derivatives.append(Derivative(d.wrt, d.order, None, reason) if reason else d)
+        shape = None if d.value is None else tuple(np.shape(d.value)[skip:])
+        derivatives.append(Derivative(d.wrt, d.order, None, reason, shape=shape)
+                           if reason else d)
     warnings = (*result.warnings, *unused_input_warnings(derivatives, result.inputs))
     return type(result)(**{**result.__dict__, "derivatives": tuple(derivatives),
                            "warnings": warnings})

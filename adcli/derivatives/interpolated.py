@@ -61,7 +61,7 @@ import numpy as np
 from adcli.derivatives import taylor_backend as taylor_mode
 from adcli.derivatives import vectorize
 from adcli.derivatives.plan import INTERPOLATED, Plan
-from adcli.derivatives.results import Derivative, Note, Result
+from adcli.derivatives.results import Derivative, Note, Result, label
 from adcli.errors import AdcliUsageError
 
 FLOAT_DIGITS_KEPT = taylor_mode.FLOAT_DIGITS_KEPT
@@ -301,8 +301,8 @@ def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Se
             first = labels[int(np.nonzero(changed)[0][0])]
             warnings.append(Note(
                 f"float64 lost digits in {int(changed.sum())} of the {len(labels)} partials "
-                f"(first d{len(first)}f/" + "".join(f"d{x}" for x in first)
-                + ") when combining directional series; the values shown were recomputed "
+                f"(first {label(first)}) when combining directional series; the values "
+                "shown were recomputed "
                 "with mpmath and rounded to float64 (a set precision gives more digits)",
                 "precision"))
             warnings += more

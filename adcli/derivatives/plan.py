@@ -110,7 +110,15 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
         raise AdcliUsageError(f"the precision must be a whole number of digits, 1 or more, "
                               f"not {precision!r}", parameter="precision")
     let = dict(let or {})
-    names = tuple(wrt) if wrt else tuple(shapes)
+    names = _variables(wrt, shapes)
+    for name in let:
+        if name in shapes:
+            raise AdcliUsageError(f"'{name}' is given both as an input and as a constant",
+                                  parameter="let", name=name)
+    if direction and wrt:
+        raise AdcliUsageError("derivatives along a direction are by every input at once: "
+                              "give a direction or the variables to differentiate by, not "
+                              "both", parameter="wrt")
     for name in names:
         if name in let and name not in shapes:
             raise AdcliUsageError(
@@ -152,6 +160,24 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
     return dataclasses.replace(plan, backend=TAYLOR, direction=seeds)
 
 
+def _variables(wrt: Sequence[str] | str | None,
+               shapes: Mapping[str, tuple[int, ...]]) -> tuple[str, ...]:
+    """The variables to differentiate by: `wrt` (one name may be a plain string), each
+    once, or every input when `wrt` is None or empty."""
+    if isinstance(wrt, str):
+        wrt = (wrt,)
+    names = tuple(wrt) if wrt else tuple(shapes)
+    for name in names:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise AdcliUsageError(f"{name!r} is not a variable name", parameter="wrt")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise AdcliUsageError(f"'{twice}' is named twice; each variable is named once, and "
+                              "the order asks for the repeated derivatives", parameter="wrt",
+                              name=twice)
+    return names
+
+
 def check_order(order: Any) -> int:
     """The order as an int; a usage error unless it is a whole number, 0 or more."""
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
@@ -170,6 +196,14 @@ def _user_direction(direction: Mapping[str, Any] | None,
             raise AdcliUsageError(f"the direction names '{name}', which is not an input",
                                   parameter="direction", name=name)
         out[name] = as_array(value)
+        if out[name].shape not in ((), tuple(shapes[name])):
+            raise AdcliUsageError(
+                f"the direction of '{name}' has shape {out[name].shape}, but the input has "
+                f"shape {tuple(shapes[name])}: give one number, or one per entry",
+                parameter="direction", name=name)
+        if out[name].dtype.kind not in "fb" or not np.all(np.isfinite(out[name])):
+            raise AdcliUsageError(f"the direction of '{name}' must be finite real numbers",
+                                  parameter="direction", name=name)
     return out
 
 

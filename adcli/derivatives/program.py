@@ -57,7 +57,13 @@ def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None
     not numbers is a usage error naming the value and `parameter`."""
     arrays: dict[str, np.ndarray] = {}
     word = "input" if parameter == "at" else "constant"
+    if values is not None and not isinstance(values, Mapping):
+        raise AdcliUsageError(f"{parameter} must map names to values, e.g. {{'x': 1.0}}, not "
+                              f"{type(values).__name__}", parameter=parameter)
     for name, value in (values or {}).items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise AdcliUsageError(f"{name!r} is not a name an input or constant can have",
+                                  parameter=parameter)
         try:
             context = arrays if parameter == "let" else let
             array = parse_value(value, context) if isinstance(value, str) else as_array(value)
@@ -68,7 +74,10 @@ def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None
             raise AdcliUsageError(f"the value of {word} '{name}' must be a number, a nested "
                                   f"list of numbers or an array ({error})",
                                   parameter=parameter, name=name) from None
-        if array.dtype.kind not in "fcb":
+        if array.dtype.kind == "c":
+            raise AdcliUsageError(f"the value of {word} '{name}' is complex; adcli works with "
+                                  "real numbers", parameter=parameter, name=name)
+        if array.dtype.kind not in "fb":
             wanted = "numbers" if isinstance(value, np.ndarray) \
                 else "a number, a nested list of numbers or an array"
             raise AdcliUsageError(f"the value of {word} '{name}' must be {wanted}, not "

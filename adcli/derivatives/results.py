@@ -56,7 +56,9 @@ class Derivative:
     """One derivative: d^order f / d wrt[0] ... d wrt[-1], or None with the reason.
 
     In a `Batch`, `value` has the points along axis 0, and `missing` (when not None)
-    marks the points where the derivative is None, each with its `reasons` entry."""
+    marks the points where the derivative is None, each with its `reasons` entry.
+    `shape` is the derivative's shape at one point (value shape + each variable's
+    shape), known also when it is None, so that outputs give it its columns."""
 
     wrt: tuple[str, ...]
     order: int
@@ -64,6 +66,7 @@ class Derivative:
     reason: str | None = None
     missing: np.ndarray | None = None
     reasons: tuple[str | None, ...] | None = None
+    shape: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,8 @@ class Batch:
         for d in self.derivatives:
             if d.value is None or (d.missing is not None and d.missing[i]):
                 reason = d.reasons[i] if d.reasons is not None else d.reason
-                derivatives.append(Derivative(d.wrt, d.order, None, reason))
+                shape = d.shape if d.value is None else tuple(np.shape(d.value)[1:])
+                derivatives.append(Derivative(d.wrt, d.order, None, reason, shape=shape))
             else:
                 derivatives.append(Derivative(d.wrt, d.order, d.value[i]))
         inputs = {k: v[i] for k, v in self.inputs.items()}
@@ -131,7 +135,10 @@ class Batch:
             column = [r.derivatives[k] for r in results]
             present = [c.value for c in column if c.value is not None]
             if not present:
-                derivatives.append(Derivative(d.wrt, d.order, None, d.reason))
+                reasons = tuple(c.reason for c in column)
+                derivatives.append(Derivative(
+                    d.wrt, d.order, None, d.reason, shape=d.shape,
+                    reasons=reasons if len(set(reasons)) > 1 else None))
                 continue
             if len(present) == len(column):
                 derivatives.append(Derivative(d.wrt, d.order, _stack(present)))
@@ -159,7 +166,7 @@ class Batch:
             column = [b.derivatives[k] for b in batches]
             present = next((c.value for c in column if c.value is not None), None)
             if present is None:
-                derivatives.append(Derivative(d.wrt, d.order, None, d.reason))
+                derivatives.append(Derivative(d.wrt, d.order, None, d.reason, shape=d.shape))
                 continue
             values, missing, reasons = [], [], []
             for b, c in zip(batches, column, strict=True):

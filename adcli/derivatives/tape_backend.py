@@ -53,6 +53,9 @@ def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
     outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
     derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=False)
     warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
+    undefined = undefined_value(outcome.tape, outcome.value)
+    if undefined is not None:
+        warnings.append(undefined)
     if plan.verify:
         lost = lost_digits(outcome.tape)
         if lost is not None:
@@ -76,8 +79,31 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     if any(d.value is not None and d.value.shape != (n,) for d in derivatives):
         return None
     warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
+    undefined = undefined_value(outcome.tape, outcome.value)
+    if undefined is not None:
+        warnings.append(undefined)
     return Batch(inputs=inputs, value=as_array(outcome.value), derivatives=tuple(derivatives),
                  warnings=tuple(warnings))
+
+
+def undefined_value(tape: GradientTape, value: Any) -> Note | None:
+    """An "undefined" warning when the value is nan: the first recorded operation that made
+    nan of numbers, and where it is defined (its primitive's `domain`)."""
+    array = np.asarray(value)
+    if array.dtype.kind != "f" or not np.any(np.isnan(array)):
+        return None
+    for prim, args, _params, out in tape.operations():
+        made = np.asarray(out)
+        if made.dtype.kind != "f" or not np.any(np.isnan(made)):
+            continue
+        if any(np.any(np.isnan(np.asarray(a))) for a in args
+               if np.asarray(a).dtype.kind == "f"):
+            continue  # nan in, nan out: not where it started
+        domain = f" (it is defined for {prim.domain})" if prim.domain else ""
+        return Note(f"the value is undefined (nan) where {prim.name}() is outside its "
+                    f"domain{domain}; derivatives there are gradient rules evaluated outside "
+                    "the domain and mean nothing", "undefined")
+    return None
 
 
 def lost_digits(tape: GradientTape) -> Note | None:
@@ -125,6 +151,11 @@ def session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
     """An expression's value and its partials up to `order` with respect to variables of
     an adcli.lang.session.Session, on the session's tape."""
     order = check_order(order)
+    twice = next((n for i, n in enumerate(wrt) if n in wrt[:i]), None)
+    if twice is not None:
+        raise AdcliUsageError(f"'{twice}' is named twice; each variable is named once, and "
+                              "the order asks for the repeated derivatives", parameter="wrt",
+                              name=twice)
     known = session.variables
     for name in wrt:
         if name not in known:
@@ -154,7 +185,9 @@ def derive(outcome: Any, names: Sequence[str], order: int, unconnected: str,
             for combo in combinations(names, k):
                 missing = next((why[n] for n in combo if why[n]), None)
                 if missing and unconnected == "none":
-                    derivatives.append(Derivative(combo, k, None, missing))
+                    shape = () if pointwise else \
+                        _derivative_shape(value, [sources[n] for n in combo])
+                    derivatives.append(Derivative(combo, k, None, missing, shape=shape))
                     continue
                 prefix, source = current.get(combo[:-1]), sources[combo[-1]]
                 result = None

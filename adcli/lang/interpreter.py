@@ -34,6 +34,7 @@ from adcli.engine import ops
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor
 from adcli.errors import (
+    AdcliCallerNameError,
     AdcliError,
     AdcliLimitError,
     AdcliNameError,
@@ -1358,7 +1359,8 @@ def _program_value(program: ast.Program, st: _State, of: str | None) -> tuple[An
             close = difflib.get_close_matches(of, names, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else (
                 f"; its variables are {', '.join(names)}" if names else "")
-            raise AdcliNameError(f"the program has no variable '{of}'{hint}", program.span)
+            raise AdcliCallerNameError(f"the program has no variable '{of}'{hint}",
+                                       parameter="of", name=of)
         return st.globals[of], of
     final = program.body[-1] if program.body else None
     if isinstance(final, ast.ExprStmt) and st.last_expr is not _NO_VALUE \
