@@ -27,6 +27,7 @@ from adcli.derivatives.program import (
     as_array,
     as_program,
     input_values,
+    mapping,
     parse_program,
     parse_value,
 )
@@ -82,6 +83,7 @@ def differentiate(
     Decimal values; then `at` values may be expression texts such as "pi/4", taken at
     that precision. Read one derivative with `result.derivative("x", "y")`."""
     parsed = as_program(program, limits)
+    at = mapping(at, "at")
     values = input_values(let, parameter="let")
     exact = {k: v for k, v in at.items() if isinstance(v, str)} if precision is not None \
         else {}
@@ -206,6 +208,7 @@ def taylor(program: str | Program, at: Mapping[str, Any], order: int,
     from adcli.derivatives import taylor_backend
 
     parsed = as_program(program, limits)
+    at = mapping(at, "at")
     values = input_values(let, parameter="let")
     inputs = {k: v if isinstance(v, str) and precision is not None else None
               for k, v in at.items()}

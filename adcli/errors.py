@@ -187,14 +187,6 @@ class AdcliNameError(AdcliError):
         self.unknown = unknown
 
 
-class AdcliCallerNameError(AdcliNameError):
-    """A name the caller gave (the result variable `of`) that the program does not have:
-    a name error in the request, not in the program, so a usage error (exit code 2)."""
-
-    kind = "usage"
-    exit_code = 2
-
-
 class AdcliTypeError(AdcliError):
     """A wrong argument count or kind of value."""
 
@@ -221,6 +213,14 @@ class AdcliLimitError(AdcliError):
 
 class AdcliUsageError(AdcliError):
     """A malformed command-line option or API argument (exit code 2)."""
+
+    kind = "usage"
+    exit_code = 2
+
+
+class AdcliCallerNameError(AdcliNameError, AdcliUsageError):
+    """A name the caller gave (the result variable `of`) that the program does not have:
+    a name error in the request, not in the program, so a usage error (exit code 2)."""
 
     kind = "usage"
     exit_code = 2

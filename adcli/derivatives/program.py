@@ -57,10 +57,7 @@ def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None
     not numbers is a usage error naming the value and `parameter`."""
     arrays: dict[str, np.ndarray] = {}
     word = "input" if parameter == "at" else "constant"
-    if values is not None and not isinstance(values, Mapping):
-        raise AdcliUsageError(f"{parameter} must map names to values, e.g. {{'x': 1.0}}, not "
-                              f"{type(values).__name__}", parameter=parameter)
-    for name, value in (values or {}).items():
+    for name, value in mapping(values, parameter).items():
         if not isinstance(name, str) or not name.isidentifier():
             raise AdcliUsageError(f"{name!r} is not a name an input or constant can have",
                                   parameter=parameter)
@@ -85,6 +82,16 @@ def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None
                                   name=name)
         arrays[name] = array
     return arrays
+
+
+def mapping(values: Any, parameter: str) -> Mapping[str, Any]:
+    """`values` when it maps names to values ({} for None); a usage error otherwise."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise AdcliUsageError(f"{parameter} must map names to values, e.g. {{'x': 1.0}}, not "
+                              f"{type(values).__name__}", parameter=parameter)
+    return values
 
 
 def parse_value(text: str, let: Mapping[str, Any] | None = None) -> np.ndarray:
