@@ -205,10 +205,38 @@ def _gaps(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, mpmath: Any) -> None:
                 if not (x == y or (mpmath.isnan(x) and mpmath.isnan(y))):
                     worst = math.inf
                 continue
+            if _vanishes(x, y):
+                continue  # zero to the working precision: both runs say so
             scale = max(abs(x), abs(y))
             if scale:
                 worst = max(worst, float(abs(x - y) / scale))
         gaps[k] = worst
+
+
+VANISHING = 10  # a value that shrinks this many digits in a run 20 digits finer is zero
+
+
+def _vanishes(low: Any, high: Any) -> bool:
+    """Whether a value is rounding noise of an exact 0 (cos(pi/2) at a set precision):
+    computed again with 20 more digits it shrinks by about 20 orders of magnitude,
+    where a true value, however tiny, stays what it is."""
+    return bool(low) and abs(high) <= abs(low) * 10.0 ** -VANISHING
+
+
+def _zero_vanishing(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """`high` with the entries that vanish (see `_vanishes`) set to an exact 0."""
+    out = np.array(high, dtype=object, copy=True)
+    flat_low, flat_out = np.asarray(low, dtype=object).reshape(-1), out.reshape(-1)
+    for i, (x, y) in enumerate(zip(flat_low, flat_out, strict=True)):
+        if _finite_mp(x) and _finite_mp(y) and _vanishes(x, y):
+            flat_out[i] = type(y)(0)
+    return out
+
+
+def _finite_mp(value: Any) -> bool:
+    import mpmath
+
+    return bool(mpmath.isfinite(mpmath.mpf(value)))
 
 
 def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
@@ -256,9 +284,10 @@ def _precise(tree: Any, source: str | None, inputs: Mapping[str, Any],
         result = run_series(tree, source, inputs, directions, order, working, let, of, limits)
         return result, result[0]
 
-    (_low, warnings, points), (high, _w, _p), digits, unverified = verify_digits(
+    (low, warnings, points), (high, _w, _p), digits, unverified = verify_digits(
         run, precision, working_digits(precision, order))
     warnings = list(warnings) + unverified
+    high = _zero_vanishing(low, high)
     # Every conversion at the working precision: mpmath's default 15 digits would round.
     with mpmath.workdps(digits + 20):
         return Coefficients(decimals(high, precision), _derivatives(high, precision),

@@ -593,6 +593,20 @@ def _dropped(m: int) -> None:
         _DROPPED[0] += m
 
 
+def _at_precision(prim: Primitive, args: tuple, params: dict[str, Any]) -> Tensor | None:
+    """At a set precision, a call on plain numbers whose float64 result would lose the
+    precision (exp(i) of a loop counter, 0.1 * n) runs on constant series instead; a
+    call that stays whole (i + 1, an index) keeps its plain numbers. None otherwise."""
+    if not _backend().mp or not callable(MP_FORWARD.get(prim)):
+        return None
+    raws = [np.asarray(a._value if isinstance(a, Tensor) else a) for a in args]
+    if any(r.dtype.kind not in "iuf" for r in raws):
+        return None
+    if np.asarray(prim.impl(*raws, **params)).dtype.kind != "f":
+        return None
+    return dispatch(prim, tuple(constant(r) for r in raws), params)
+
+
 def dispatch(prim: Primitive, args: tuple, params: dict[str, Any]) -> Tensor | None:
     """The Taylor rule's answer when an argument is a Series; None otherwise (the
     ordinary path then runs). A primitive without a Taylor rule is a ValueError
@@ -603,7 +617,7 @@ def dispatch(prim: Primitive, args: tuple, params: dict[str, Any]) -> Tensor | N
         if type(a) is Series:
             break
     else:
-        return None
+        return _at_precision(prim, args, params)
     rule = TAYLOR_RULES.get(prim)
     if rule is None:
         raise ValueError(f"the primitive '{prim.name}' has no Taylor rule")

@@ -43,3 +43,31 @@ def test_the_api_takes_constant_texts_at_a_precision():
     result = api.differentiate("a * x", {"x": "0.1"}, let={"a": "0.3"}, precision=20)
     assert str(result.value) == "0.03"
     assert str(result.derivative("x")) == "0.3"
+
+
+def test_numbers_made_in_the_program_carry_the_working_precision():
+    # exp(i) of a loop counter: float64's e was 2.71828182845904509...
+    assert run("eval", "for i in range(2): a = exp(i)", "--precision", "30",
+               "--format", "plain") == "2.71828182845904523536028747135\n"
+    assert run("eval", "s = 0; for i in range(3): s = s + 0.1 * i", "--precision", "30",
+               "--format", "plain") == "0.3\n"
+    # Whole numbers stay whole, so they still index and count.
+    assert run("eval", "x = [1, 2, 3]; n = 1; x[n + 1] * exp(n)", "--precision", "30",
+               "--format", "plain") == "8.15484548537713570608086241406\n"
+
+
+def test_a_value_that_is_zero_to_the_working_precision_is_zero():
+    result = api.differentiate("sin(x)", {"x": "pi/2"}, order=2, precision=20)
+    assert [str(result.value), str(result.derivative("x")),
+            str(result.derivative("x", "x"))] == ["1.0", "0.0", "-1.0"]
+    assert result.warnings == ()
+    # A true value however tiny is kept: exp(-400) at 20 digits.
+    tiny = api.evaluate("exp(-x)", {"x": 400.0})
+    exact = api.differentiate("exp(-x)", {"x": "400"}, order=0, precision=20)
+    assert float(exact.value) == float(tiny.value) > 0
+
+
+def test_log_at_zero_at_a_precision_gives_what_float64_gives():
+    result = api.differentiate("log(x)", {"x": "0"}, order=1, precision=20)
+    assert float(result.value) == float("-inf")
+    assert float(result.derivative("x")) == float("inf")
