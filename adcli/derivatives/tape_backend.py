@@ -40,19 +40,27 @@ from adcli.derivatives.results import (
     combinations,
     unused_input_warnings,
 )
+from adcli.engine import ops
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliUsageError
 
+ZERO_TIMES_INFINITY_NOTE = Note(
+    "a derivative went through a zero local derivative times an infinite incoming one "
+    "(as d/dx of 1/x^2 at 0 does); adcli takes that as 0, and the true derivative there "
+    "may be infinite or undefined", "convention")
 KEPT_DIGITS = 12  # float64 may lose 4 of its ~16 digits before a result is recomputed
 CANCELLING = frozenset({"add", "subtract", "reduce_sum"})
 
 
 def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
     """The value and every distinct partial up to `plan.order` at one point."""
+    ops.ZERO_TIMES_INFINITY.clear()
     outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
     derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=False)
     warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
+    if ops.ZERO_TIMES_INFINITY:
+        warnings.append(ZERO_TIMES_INFINITY_NOTE)
     undefined = undefined_value(outcome.tape, outcome.value)
     if undefined is not None:
         warnings.append(undefined)
@@ -70,6 +78,7 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     and every derivative come out with one number per point; else None."""
     inputs = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in columns.items()}
     n = len(next(iter(inputs.values())))
+    ops.ZERO_TIMES_INFINITY.clear()
     outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
     if np.shape(as_array(outcome.value)) != (n,):
         return None
@@ -82,6 +91,8 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     undefined = undefined_value(outcome.tape, outcome.value)
     if undefined is not None:
         warnings.append(undefined)
+    if ops.ZERO_TIMES_INFINITY:
+        warnings.append(ZERO_TIMES_INFINITY_NOTE)
     return Batch(inputs=inputs, value=as_array(outcome.value), derivatives=tuple(derivatives),
                  warnings=tuple(warnings))
 

@@ -173,7 +173,17 @@ def _mul_strong_zero_impl(x: Any, y: Any) -> Any:
     elif out == out:
         return out
     zero = np.logical_or(np.equal(x, 0), np.equal(y, 0))
+    if np.any(np.equal(x, 0) & ~np.isfinite(y)):
+        # A zero local derivative met an infinite or nan incoming gradient (d/dx of
+        # 1/x^2 at 0 runs through 2x = 0 times -1/x^4 = -inf): 0 is a convention there,
+        # and the true derivative may be infinite. Say so to whoever asks.
+        ZERO_TIMES_INFINITY.append(1)
     return np.where(zero, np.zeros((), out.dtype), out)
+
+
+# Each time mul_strong_zero took a zero local derivative times an infinite or nan
+# gradient as 0, an entry; the derivative layer empties it before a run and warns after.
+ZERO_TIMES_INFINITY: list[int] = []
 
 
 def _relu_grad_impl(g: Any, x: Any) -> Any:

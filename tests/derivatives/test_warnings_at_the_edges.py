@@ -50,3 +50,14 @@ def test_derivatives_where_the_value_is_undefined_come_with_a_warning_naming_the
 def test_a_defined_value_says_nothing_of_domains():
     result = api.differentiate("log(x)", {"x": 2.0})
     assert result.warnings == ()
+
+
+def test_a_zero_times_an_infinite_derivative_taken_as_zero_is_warned_about():
+    # d/dx of 1/x^2 at 0 runs through 2x = 0 times -1/x^4 = -inf: the 0 is a convention.
+    for program in ("1/x^2", "sqrt(abs(x))"):
+        result = api.differentiate(program, {"x": 0.0}, engine="tape")
+        assert "convention" in [api.kind_of(w) for w in result.warnings], program
+    # A zero incoming gradient meeting an infinite local one is exact: no such warning.
+    masked = api.differentiate("where(x > 0, sqrt(x), x)", {"x": 0.0}, order=2)
+    assert "convention" not in [api.kind_of(w) for w in masked.warnings]
+    assert [float(d.value) for d in masked.derivatives] == [1.0, 0.0]
