@@ -73,11 +73,18 @@ def verify_digits(run: Any, precision: int, digits: int) -> tuple[Any, Any, int,
     import mpmath
 
     worst = math.inf
+    vanished: np.ndarray | None = None
     for _attempt in range(MAX_ESCALATIONS):
         low, low_values = run(digits)
         high, high_values = run(digits + 20)
         with mpmath.workdps(digits + 20):
-            gaps = _relative_gap(low_values, high_values)
+            now = _vanishing(low_values, high_values)
+            # A value that shrank by VANISHING orders in two escalations running is an
+            # exact 0; shrinking once may be a lower run that was all noise.
+            zero = now & vanished if vanished is not None and vanished.shape == now.shape \
+                else np.zeros_like(now)
+            vanished = now
+            gaps = _relative_gap(low_values, high_values, zero)
         worst = float(np.max(gaps)) if gaps.size else 0.0
         if worst <= 10.0 ** -(precision + 1) or not math.isfinite(worst):
             break
@@ -185,28 +192,40 @@ def _point(value: Any, precision: int | None, let: Any, limits: Any) -> np.ndarr
     return np.asarray(value, dtype=np.float64)
 
 
-def _relative_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """max over entries of |a - b| / max(|a|, |b|) for each order (0 where both are 0).
-    Call it at a working precision that holds the numbers (mpmath.workdps)."""
+def _relative_gap(a: np.ndarray, b: np.ndarray, zero: np.ndarray | None = None) -> np.ndarray:
+    """max over entries of |a - b| / max(|a|, |b|) for each order (0 where both are 0),
+    leaving out the entries `zero` marks (same shape as a). Call it at a working
+    precision that holds the numbers (mpmath.workdps)."""
     import mpmath
 
     gaps = np.zeros(a.shape[0])
-    _gaps(a, b, gaps, mpmath)
+    _gaps(a, b, gaps, mpmath, zero)
     return gaps
 
 
-def _gaps(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, mpmath: Any) -> None:
+def _vanishing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which entries of a lower run `a` shrink by VANISHING orders in a finer run `b`."""
+    flat = [bool(_finite_mp(x) and _finite_mp(y) and _vanishes(x, y))
+            for x, y in zip(np.asarray(a, dtype=object).reshape(-1),
+                            np.asarray(b, dtype=object).reshape(-1), strict=True)]
+    return np.array(flat, dtype=bool).reshape(np.shape(a))
+
+
+def _gaps(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, mpmath: Any,
+          zero: np.ndarray | None = None) -> None:
     for k in range(a.shape[0]):
         worst = 0.0
-        for x, y in zip(np.asarray(a[k]).reshape(-1), np.asarray(b[k]).reshape(-1),
-                        strict=True):
+        skip = np.zeros(np.shape(a[k]), bool).reshape(-1) if zero is None \
+            else np.asarray(zero[k]).reshape(-1)
+        for x, y, left_out in zip(np.asarray(a[k]).reshape(-1), np.asarray(b[k]).reshape(-1),
+                                  skip, strict=True):
             x, y = mpmath.mpf(x), mpmath.mpf(y)
             if mpmath.isnan(x) or mpmath.isnan(y) or mpmath.isinf(x) or mpmath.isinf(y):
                 if not (x == y or (mpmath.isnan(x) and mpmath.isnan(y))):
                     worst = math.inf
                 continue
-            if _vanishes(x, y):
-                continue  # zero to the working precision: both runs say so
+            if left_out:
+                continue  # zero to the working precision: two escalations say so
             scale = max(abs(x), abs(y))
             if scale:
                 worst = max(worst, float(abs(x - y) / scale))
@@ -251,20 +270,18 @@ def series(tree: Any, source: str | None, inputs: Mapping[str, Any],
                                            of, limits)
     warnings = list(warnings)
     if (verify or order > CHECKED_ABOVE_ORDER) and order > 0 and np.all(np.isfinite(coeffs)):
-        digits = 26 + order // 4
-        reference, _w, _p = run_series(tree, source, inputs, directions, order, digits, let, of,
-                                    limits)
+        # Against 17 digits verified by two mpmath runs 20 digits apart (one run can agree
+        # with float64 where both lost the same digits: sin(x)/x at 1e-20).
+        exact = _precise(tree, source, inputs, directions, order, 17, let, of, limits)
         import mpmath
 
-        with mpmath.workdps(digits):
-            gaps = _relative_gap(coeffs, reference)
+        with mpmath.workdps(40):
+            gaps = _relative_gap(coeffs, _mpf_array(exact.coefficients))
         bad = np.nonzero(gaps > 10.0 ** -FLOAT_DIGITS_KEPT)[0]
         if bad.size:
             lost = min(16, max(0, round(16 + math.log10(max(float(gaps.max()), 1e-300)))))
-            # Recompute with 17 verified digits (raising the working precision as far as
-            # needed); k! u_k comes from there too, since u_k may underflow float64 (1/1000!)
-            # where the derivative does not.
-            exact = _precise(tree, source, inputs, directions, order, 17, let, of, limits)
+            # k! u_k comes from the verified run too, since u_k may underflow float64
+            # (1/1000!) where the derivative does not.
             warnings.append(Note(
                 f"float64 lost up to {lost} of its 16 digits from order {int(bad[0])} on "
                 f"(relative error {gaps.max():.1e}); the values shown were recomputed with "
@@ -287,11 +304,19 @@ def _precise(tree: Any, source: str | None, inputs: Mapping[str, Any],
     (low, warnings, points), (high, _w, _p), digits, unverified = verify_digits(
         run, precision, working_digits(precision, order))
     warnings = list(warnings) + unverified
-    high = _zero_vanishing(low, high)
+    if not unverified:
+        high = _zero_vanishing(low, high)  # verified: what still vanishes is an exact 0
     # Every conversion at the working precision: mpmath's default 15 digits would round.
     with mpmath.workdps(digits + 20):
         return Coefficients(decimals(high, precision), _derivatives(high, precision),
                             decimal_points(points, precision), tuple(warnings), precision)
+
+
+def _mpf_array(values: np.ndarray) -> np.ndarray:
+    """Decimals (or anything mpmath reads) as an object array of mpf."""
+    import mpmath
+
+    return np.frompyfunc(lambda v: mpmath.mpf(str(v)), 1, 1)(np.asarray(values, dtype=object))
 
 
 def _to_float(coeffs: np.ndarray) -> np.ndarray:
@@ -331,9 +356,22 @@ def _exact_scaled(c: float, factor: int) -> float:
 
 
 def _decimal(value: Any, precision: int) -> Decimal:
+    """An mpf as a Decimal of `precision` digits; one whose exponent lies beyond what a
+    Decimal holds (mpmath's exponents are unbounded: 1e-(10^300)) is 0 or an infinity."""
+    import decimal
+
     import mpmath
 
-    return Decimal(mpmath.nstr(mpmath.mpf(value), precision, min_fixed=-6, max_fixed=precision))
+    number = mpmath.mpf(value)
+    try:
+        with decimal.localcontext() as context:
+            context.Emax, context.Emin = decimal.MAX_EMAX, decimal.MIN_EMIN
+            return Decimal(mpmath.nstr(number, precision, min_fixed=-6, max_fixed=precision))
+    except decimal.InvalidOperation:
+        negative = number < 0
+        if abs(number) < 1:
+            return Decimal("-0") if negative else Decimal(0)
+        return Decimal("-Infinity") if negative else Decimal("Infinity")
 
 
 def decimals(values: np.ndarray, precision: int) -> np.ndarray:
