@@ -130,6 +130,9 @@ def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
             raise error.with_source(plan.program.source) from None
         plan = plan.on(plan.fallback)
         result = _backend(plan.backend)(plan, inputs)
+    if plan.backend != TAPE and _nan_count(result) and not any(
+            kind_of(w) == "undefined" for w in result.warnings):
+        result = _named_nan(plan, inputs, result)
     if plan.marks_unconnected:
         try:
             let = input_values(plan.let, parameter="let")  # texts at a precision: numbers
@@ -147,6 +150,20 @@ def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
     return plan, result
 
 
+def _named_nan(plan: Plan, inputs: Mapping[str, Any], result: R) -> R:
+    """A series result whose value is nan, with the warning the tape gives: which
+    operation left its domain (one float64 tape run finds it)."""
+    try:
+        let = input_values(plan.let, parameter="let")
+        note = tape_backend.undefined_note(dataclasses.replace(plan.on(TAPE), let=let),
+                                           input_values(inputs, let))
+    except AdcliError:
+        return result
+    if note is None:
+        return result
+    return dataclasses.replace(result, warnings=(*result.warnings, note))
+
+
 def _has_nan(result: Result) -> bool:
     values = [result.value, *(d.value for d in result.derivatives if d.value is not None)]
     return any(np.asarray(v).dtype.kind == "f" and bool(np.any(np.isnan(v))) for v in values)
@@ -162,9 +179,53 @@ def _as_limit(plan: Plan, inputs: Mapping[str, Any], result: Result) -> Result:
         return result
     if _nan_count(series) >= _nan_count(result):
         return result
+    if not _is_limit(plan, inputs, series):
+        note = Note("the value is 0/0 here and has no limit (nearby values differ by "
+                    "direction or side), so it and its derivatives are undefined (nan)",
+                    "undefined")
+        return dataclasses.replace(result, warnings=(*result.warnings, note))
     note = Note("the tape's numbers here were nan (0/0 at a removable singularity); the "
                 "values shown are the limits Taylor mode computes", "limit")
     return dataclasses.replace(series, warnings=(note, *series.warnings))
+
+
+LIMIT_STEP = 1e-6  # relative to the point: where neighbours test a limit
+
+
+def _is_limit(plan: Plan, inputs: Mapping[str, Any], series: Result) -> bool:
+    """Whether the series' value is the limit of the program at the point, judged by its
+    float64 values at neighbours on both sides along every input and the diagonals
+    (sin(x)/x passes; abs(x)/x, whose sides differ, and x*y/(x*x+y*y), whose directions
+    differ, do not). A series follows one line through the point; a limit holds on
+    all of them. Tensor inputs are not judged."""
+    if any(np.ndim(v) != 0 for v in inputs.values()):
+        return True
+    limit = float(np.asarray(series.value, dtype=object).astype(float).reshape(-1)[0])
+    if not np.isfinite(limit):
+        return True
+    point = {k: float(np.asarray(v, dtype=float)) for k, v in
+             input_values(inputs, input_values(plan.let, parameter="let")).items()}
+    steps = {k: LIMIT_STEP * max(1.0, abs(v)) for k, v in point.items()}
+    slope = sum(abs(float(np.asarray(d.value, dtype=object).astype(float)))
+                for d in series.derivatives if d.order == 1 and d.value is not None)
+    lines = [{k: 1.0 if k == name else 0.0 for k in point} for name in point]
+    if len(point) > 1:
+        lines += [{k: 1.0 for k in point}, {k: (-1.0) ** i for i, k in enumerate(point)}]
+    value_plan = dataclasses.replace(plan.on(TAPE), order=0, wrt=(), verify=False,
+                                     let=input_values(plan.let, parameter="let"))
+    tolerance = 1e-4 * max(1.0, abs(limit)) + 10 * max(steps.values(), default=0) * slope
+    for line in lines:
+        for side in (1.0, -1.0):
+            near = {k: point[k] + side * line[k] * steps[k] for k in point}
+            try:
+                value = tape_backend.point(value_plan, {k: np.float64(v)
+                                                        for k, v in near.items()}).value
+            except AdcliError:
+                return False
+            value = float(np.asarray(value, dtype=float).reshape(-1)[0])
+            if not abs(value - limit) <= tolerance:
+                return False
+    return True
 
 
 def _nan_count(result: Result) -> int:

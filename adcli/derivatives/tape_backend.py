@@ -97,6 +97,16 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
                  warnings=tuple(warnings))
 
 
+def undefined_note(plan: Plan, inputs: Mapping[str, Any]) -> Note | None:
+    """The "undefined" warning of `undefined_value` for one tape run of the plan."""
+    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    note = undefined_value(outcome.tape, outcome.value)
+    if note is None and outcome.warnings:
+        # Nothing recorded (constants only): the run's own word on where nan began.
+        note = Note(str(outcome.warnings[0]), "undefined")
+    return note
+
+
 def undefined_value(tape: GradientTape, value: Any) -> Note | None:
     """An "undefined" warning when the value is nan: the first recorded operation that made
     nan of numbers, and where it is defined (its primitive's `domain`)."""

@@ -110,7 +110,8 @@ def _unary(name: str, impl: Any, vjp: Any, doc: str, domain: str | None = None) 
     return op
 
 
-def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str) -> Any:
+def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str,
+            domain: str | None = None) -> Any:
     def unbroadcasting(rule: Any, argnum: int) -> Any:
         if rule is None:
             return None
@@ -121,7 +122,7 @@ def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str) -> Any:
         return vjp
 
     prim = defprim(name, impl, unbroadcasting(vjp_x, 0), unbroadcasting(vjp_y, 1), arity=2,
-                   doc=doc)
+                   doc=doc, domain=domain)
 
     def op(x: Any, y: Any, name: str | None = None) -> Tensor:
         return bind(prim, (x, y))
@@ -244,7 +245,8 @@ def _divide_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
     return mul_strong_zero(negative(ans / y), g)
 
 
-divide = _binary("divide", np.true_divide, _divide_dx, _divide_dy, "x / y")
+divide = _binary("divide", np.true_divide, _divide_dx, _divide_dy, "x / y",
+                 domain="all x, y except x = y = 0")
 floor_divide = _nondiff("floor_divide", np.floor_divide, 2, "x // y (piecewise constant)")
 mod = _binary(
     "mod", np.mod,

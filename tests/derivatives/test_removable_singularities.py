@@ -47,3 +47,16 @@ def test_the_cli_prints_the_limit_and_the_note():
     assert answer["value"] == 1.0
     assert [d["value"] for d in answer["derivatives"]] == pytest.approx([0.0, -1 / 3])
     assert "removable singularity" in run.stderr
+
+
+@pytest.mark.parametrize("program,at", [
+    ("abs(x)/x", {"x": 0.0}),
+    ("relu(x)/x", {"x": 0.0}),
+    ("x*y/(x*x + y*y)", {"x": 0.0, "y": 0.0}),
+])
+def test_a_zero_over_zero_without_a_limit_stays_nan_and_says_so(program, at):
+    # One line through the point gives a series limit; sides or directions disagree.
+    result = api.differentiate(program, at)
+    assert str(float(result.value)) == "nan"
+    assert any("has no limit" in w for w in result.warnings)
+    assert not any(api.kind_of(w) == "limit" for w in result.warnings)

@@ -61,3 +61,11 @@ def test_a_zero_times_an_infinite_derivative_taken_as_zero_is_warned_about():
     masked = api.differentiate("where(x > 0, sqrt(x), x)", {"x": 0.0}, order=2)
     assert "convention" not in [api.kind_of(w) for w in masked.warnings]
     assert [float(d.value) for d in masked.derivatives] == [1.0, 0.0]
+
+
+def test_taylor_mode_and_precision_name_the_operation_that_made_nan():
+    result = api.differentiate("log(x)", {"x": -1.0}, order=3)
+    assert result.engine == "taylor"
+    assert any("log() is outside its domain" in w for w in result.warnings)
+    run = CliRunner().invoke(cli, ["eval", "log(-1)", "--precision", "30"], prog_name="adcli")
+    assert "log()" in run.stderr and "nan" in run.stderr
