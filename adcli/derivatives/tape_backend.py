@@ -93,6 +93,10 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
         warnings.append(undefined)
     if ops.ZERO_TIMES_INFINITY:
         warnings.append(ZERO_TIMES_INFINITY_NOTE)
+    lost = lost_digits(outcome.tape)
+    if lost is not None:
+        warnings.append(Note(f"{lost} at some points; those values are not recomputed "
+                             "(run a single point for verified digits)", "precision"))
     return Batch(inputs=inputs, value=as_array(outcome.value), derivatives=tuple(derivatives),
                  warnings=tuple(warnings))
 
