@@ -760,6 +760,11 @@ def main() -> None:
     costs about 14 ms, a tenth of a whole call, and nothing is left to clean up.
     Nothing adcli writes is left open (the caches are written with `with`), and
     the REPL, which owns a terminal, exits the ordinary way."""
+    import warnings
+
+    # adcli reports every nan and inf in its own words; numpy's floating-point
+    # RuntimeWarnings (with a file and line of adcli's) are not for its users.
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         cli(prog_name="adcli")
         code = 0

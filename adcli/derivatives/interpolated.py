@@ -202,9 +202,10 @@ def _combine_float(coeffs: np.ndarray, n: int, order: int) -> tuple[list[np.ndar
                                                                        list[np.ndarray]]:
     """The partials of each order, and the scale sum_j |gamma f_K(j)| of each."""
     values, scales = [], []
-    for k, gamma in enumerate(float_weights(n, order), start=1):
-        values.append(gamma @ coeffs[k])
-        scales.append(np.abs(gamma) @ np.abs(coeffs[k]))
+    with np.errstate(all="ignore"):  # nan and inf are the partials' own, and warned of
+        for k, gamma in enumerate(float_weights(n, order), start=1):
+            values.append(gamma @ coeffs[k])
+            scales.append(np.abs(gamma) @ np.abs(coeffs[k]))
     return values, scales
 
 
