@@ -23,6 +23,51 @@ from adcli import __version__
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "plain")
 
 
+class ProgramCommand(click.Command):
+    """A command whose PROGRAM may start with a minus sign: `adcli eval "-1"`,
+    `adcli grad "-x^2" --at x=3`, `adcli eval -- "-x^2" --let x=3`.
+
+    Before click parses, the first argument that starts with "-" and is neither one of
+    the command's options (nor an option's value) nor after the program is taken as the
+    program and moved behind a "--", so that options may stand before or after it. A
+    mistyped long option (`--atx`) is left to click, which suggests the right one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._program_last(list(args)))
+
+    def _program_last(self, args: list[str]) -> list[str]:
+        valued: dict[str, bool] = {}
+        for param in self.params:
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    valued[name] = not (param.is_flag or param.count)
+        rest: list[str] = []
+        program = None
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--" and program is None and i + 1 < len(args):
+                program, i = args[i + 1], i + 2
+                continue
+            if arg in valued:
+                rest.append(arg)
+                if valued[arg] and i + 1 < len(args):
+                    rest.append(args[i + 1])
+                    i += 1
+            elif arg.startswith("--") or not arg.startswith("-") or len(arg) == 1 \
+                    or arg[:2] in valued or program is not None:
+                rest.append(arg)
+                if not arg.startswith("-") and program is None:
+                    program = ""  # the program is an ordinary argument: nothing to move
+                    rest[-1:] = [arg]
+            else:
+                program = arg  # "-1", "-x^2", "-(x + 1)": not an option of this command
+            i += 1
+        if program:
+            return [*rest, "--", program]
+        return rest
+
+
 class Settings:
     """What the group-level flags say, handed to every command."""
 
@@ -346,7 +391,7 @@ def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_element
         click.echo(ctx.get_help())
 
 
-@cli.command("eval")
+@cli.command("eval", cls=ProgramCommand)
 @program_options
 @point_options
 @precision_option
@@ -372,7 +417,7 @@ def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     _emit(source, batches, text, fmt, digits, quiet, partial=False)
 
 
-@cli.command("grad")
+@cli.command("grad", cls=ProgramCommand)
 @program_options
 @point_options
 @derivative_options
@@ -410,7 +455,7 @@ def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1 and not dirs)
 
 
-@cli.command("jacobian")
+@cli.command("jacobian", cls=ProgramCommand)
 @program_options
 @point_options
 @derivative_options
@@ -438,7 +483,7 @@ def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str,
     _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1)
 
 
-@cli.command("hessian")
+@cli.command("hessian", cls=ProgramCommand)
 @program_options
 @click.option("--at", "ats", multiple=True, metavar="NAME=VALUE",
               help="A watched input (repeatable): a value such as 1, pi/4 or [1, 2]; the "
@@ -499,7 +544,7 @@ def _write_structured(obj: Any, rows: list[list[str]], fmt: str, plain_rows: Any
         sys.stdout.write("".join(" ".join(map(str, row)) + "\n" for row in plain_rows))
 
 
-@cli.command("tape")
+@cli.command("tape", cls=ProgramCommand)
 @program_options
 @click.option("--at", "ats", multiple=True, metavar="NAME=VALUE", help="A watched input.")
 @output_options
@@ -542,7 +587,7 @@ def tape_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
                         render.plain_line(r.adjoint)] for r in rows])
 
 
-@cli.command("check")
+@cli.command("check", cls=ProgramCommand)
 @program_options
 @click.option("--at", "ats", multiple=True, metavar="NAME=VALUE", help="A watched input.")
 @click.option("--wrt", metavar="A,B", help="The inputs (default: every --at input).")
@@ -600,7 +645,7 @@ def check_command(program: str | None, file: IO[str] | None, lets: tuple[str, ..
         sys.exit(1)
 
 
-@cli.command("plot")
+@cli.command("plot", cls=ProgramCommand)
 @program_options
 @click.option("--over", "overs", multiple=True, metavar="NAME=START:STOP[:COUNT]",
               help="The variable and its range, e.g. --over x=-3:3 (COUNT points, default "
@@ -695,7 +740,7 @@ def repl_command(fmt: str, digits: int, max_iterations: int | None, quiet: bool)
     sys.exit(repl.main(fmt, digits, max_iterations, quiet))
 
 
-@cli.command("taylor")
+@cli.command("taylor", cls=ProgramCommand)
 @program_options
 @click.option("--at", "ats", multiple=True, metavar="NAME=VALUE",
               help="The point (repeatable), e.g. --at x=0.5.")

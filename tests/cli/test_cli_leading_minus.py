@@ -1,0 +1,34 @@
+"""A program may start with a minus sign: it is the program, with options before or after
+it, and after `--` too; a mistyped option is still a usage error with a suggestion."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["eval", "-1"], "-1.0\n"),
+    (["grad", "-x^2", "--at", "x=3"], "-9.0\n-6.0\n"),
+    (["grad", "--at", "x=3", "-x^2"], "-9.0\n-6.0\n"),
+    (["eval", "--", "-x^2", "--let", "x=3"], "-9.0\n"),
+    (["grad", "-q", "-(x + 1)*x", "--at", "x=2"], "-6.0\n-5.0\n"),
+    (["taylor", "-x", "--at", "x=1", "--order", "1"], "-1.0 -1.0\n-1.0 -1.0\n"),
+])
+def test_a_program_may_start_with_a_minus_sign(adcli, args, expected):
+    run = adcli(*args, "--format", "plain")
+    assert (run.exit_code, run.stdout) == (0, expected)
+
+
+def test_an_option_value_that_starts_with_a_minus_sign_stays_a_value(adcli):
+    run = adcli("check", "x*x", "--at", "x=-2", "--tolerance", "1e-6", "--format", "plain")
+    assert run.exit_code == 0
+    run = adcli("eval", "x", "--at", "x=1", "--digits", "5", "--format", "plain")
+    assert run.stdout == "1.0\n"
+
+
+@pytest.mark.parametrize("typo,suggestion", [("--atx", "--at"), ("--ordr", "--order")])
+def test_a_mistyped_option_is_still_a_usage_error_with_a_suggestion(adcli, typo, suggestion):
+    run = adcli("grad", "x", typo, "x=1")
+    assert run.exit_code == 2
+    assert f"No such option '{typo}'" in run.stderr
+    assert suggestion in run.stderr
