@@ -42,6 +42,10 @@ ALIASES: dict[str, str] = {
     "ln": "log",
 }
 
+# With two or more positional arguments these are elementwise, as Python's are:
+# max(x, 0) is maximum(x, 0); with one (max(x), max(x, axis=0)) they reduce.
+ELEMENTWISE_OF_SEVERAL: dict[str, str] = {"max": "maximum", "min": "minimum"}
+
 # Parameters that take whole numbers (or lists of them): they become Python ints.
 _WHOLE = frozenset({
     "axis", "perm", "shape", "dims", "multiples", "num", "num_rows", "num_columns", "n",

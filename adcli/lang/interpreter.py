@@ -1137,6 +1137,15 @@ class _Compiler:
                      scope: _Scope) -> Callable[[dict], Any] | None:
         if name in B.LANGUAGE_FUNCTIONS:
             return self._language_call(node, name, args, keywords)
+        if name in B.ELEMENTWISE_OF_SEVERAL and len(args) >= 2 and not keywords:
+            # max(a, b, ...) and min(a, b, ...) are elementwise, as in Python; max(x) and
+            # max(x, axis=0) reduce.
+            pairwise = B.lookup(B.ELEMENTWISE_OF_SEVERAL[name])
+            assert pairwise is not None
+            folded = args[0]
+            for arg in args[1:]:
+                folded = self._builtin_call(node, pairwise, (folded, arg), ())
+            return folded
         entry = B.lookup(name)
         if entry is None:
             return None

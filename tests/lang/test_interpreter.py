@@ -332,3 +332,16 @@ def test_every_failure_is_an_adcli_error() -> None:
                    "concat([], 0)", "sum(x, axis=4)", "norm(x, ord=3)", "x @ x @ x"):
         with pytest.raises(AdcliError):
             run(source, {"x": [1.0, 2.0]})
+
+
+def test_max_and_min_of_several_arguments_are_elementwise_and_of_one_reduce() -> None:
+    from adcli import api
+
+    # max(x, 0) at -1 is 0 with derivative 0; min(x^2, 2x) at 3 is 2x = 6, derivative 2.
+    assert float(api.differentiate("max(x, 0)", {"x": -1.0}).derivative("x")) == 0.0
+    result = api.differentiate("min(x^2, 2*x)", {"x": 3.0})
+    assert (float(result.value), float(result.derivative("x"))) == (6.0, 2.0)
+    assert float(api.evaluate("max(1, 5, 3)").value) == 5.0
+    assert float(api.evaluate("max([1, 5, 3])").value) == 5.0
+    assert api.evaluate("max(x, axis=0)", {"x": [[1.0, 2.0], [3.0, 0.0]]}).value.tolist() \
+        == [3.0, 2.0]
