@@ -359,12 +359,17 @@ def _unexpected_character(error: UnexpectedCharacters, text: str) -> AdcliSyntax
         return AdcliSyntaxError("strings are not part of the adcli language", span)
     if char in "{}":
         return AdcliSyntaxError(f"'{char}' is not part of the adcli language", span)
-    if char in "&|~":
-        words = {"&": "and", "|": "or", "~": "not"}
+    if char in "&~":
+        words = {"&": "and", "~": "not"}
         return AdcliSyntaxError(
             f"unexpected character '{char}'; use '{words[char]}' instead", span
         )
     if char == "!":
+        before = text[:error.pos_in_stream].rstrip()[-1:]
+        if before and (before.isalnum() or before in ")]_"):
+            return AdcliSyntaxError(
+                "'!' after a value (a factorial) is not part of the adcli language yet",
+                span, hint="for 'is not equal' write '!=', for negation 'not x'")
         return AdcliSyntaxError("unexpected character '!'; use 'not' or '!='", span)
     return AdcliSyntaxError(f"unexpected character {char!r}", span)
 
@@ -438,6 +443,9 @@ _COMPARE = {
     "<": "less", "<=": "less_equal", "==": "equal", "!=": "not_equal", ">": "greater",
     ">=": "greater_equal",
 }
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def _binop(op: str):  # type: ignore[no-untyped-def]
@@ -583,6 +591,20 @@ class _ASTBuilder(Transformer):
     def negative(self, children):  # type: ignore[no-untyped-def]
         sign, operand = children
         return ast.UnaryOp("negative", operand, _join(_tok_span(sign), operand.span))
+
+    def superscript_pow(self, children):  # type: ignore[no-untyped-def]
+        base, digits = children
+        exponent = ast.Number(float(str(digits).translate(_SUPERSCRIPT_DIGITS)),
+                              _tok_span(digits))
+        return ast.BinOp("pow", base, exponent, _join(base.span, exponent.span))
+
+    def abs_bars(self, children):  # type: ignore[no-untyped-def]
+        open_, value, close = children
+        span = _join(_tok_span(open_), _tok_span(close))
+        return ast.Call(ast.Name("abs", _tok_span(open_)), (value,), (), span)
+
+    def pi(self, children):  # type: ignore[no-untyped-def]
+        return ast.Name("pi", _tok_span(children[0]))
 
     def positive(self, children):  # type: ignore[no-untyped-def]
         sign, operand = children
