@@ -326,6 +326,11 @@ reciprocal = _unary(
 square = _unary("square", np.square, lambda g, ans, x: mul_strong_zero(x * 2.0, g), "x * x")
 sqrt = _unary("sqrt", np.sqrt, lambda g, ans, x: mul_strong_zero(0.5 / ans, g), "the square root",
               domain="x >= 0")
+# cbrt'(x) = 1 / (3 cbrt(x)^2), written as (1/cbrt(x))^2 / 3 so that neither it nor
+# its own derivatives overflow or underflow before the true values do.
+cbrt = _unary("cbrt", np.cbrt,
+              lambda g, ans, x: mul_strong_zero(square(reciprocal(ans)) / 3.0, g),
+              "the real cube root (cbrt(-8) = -2)")
 
 
 # -- exponentials, logarithms, trigonometry ------------------------------------
@@ -501,6 +506,22 @@ erf = _unary(
     "the error function",
 )
 
+_erfc_ufunc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _erfc_impl(x: Any) -> Any:
+    # math.erfc keeps every digit where 1 - erf(x) keeps none (erfc(10) = 2.1e-45).
+    if np.ndim(x) == 0:
+        return np.float64(math.erfc(float(x)))
+    return _erfc_ufunc(x).astype(np.result_type(x, np.float64))
+
+
+erfc = _unary(
+    "erfc", _erfc_impl,
+    lambda g, ans, x: mul_strong_zero(_exp_minus_square(x) * -_TWO_OVER_SQRT_PI, g),
+    "the complementary error function 1 - erf(x), accurate where erf(x) rounds to 1",
+)
+
 # As TensorFlow's MaximumGrad and MinimumGrad: one mask (x >= y, x <= y) sends g to x
 # where it holds and to y elsewhere, so ties send it to x.
 maximum = _binary(
@@ -557,6 +578,75 @@ greater_equal = _nondiff("greater_equal", np.greater_equal, 2, "x >= y")
 logical_and = _nondiff("logical_and", np.logical_and, 2, "x and y, elementwise")
 logical_or = _nondiff("logical_or", np.logical_or, 2, "x or y, elementwise")
 logical_not = _nondiff("logical_not", np.logical_not, 1, "not x, elementwise")
+
+# -- composed elementary functions -----------------------------------------------
+# Written with the primitives above and no rules of their own: their derivatives and
+# Taylor series (at any order and precision) follow from those of the primitives.
+
+def sec(x: Any, name: str | None = None) -> Tensor:
+    """the secant 1 / cos(x)"""
+    return reciprocal(cos(x))
+
+
+def csc(x: Any, name: str | None = None) -> Tensor:
+    """the cosecant 1 / sin(x)"""
+    return reciprocal(sin(x))
+
+
+def cot(x: Any, name: str | None = None) -> Tensor:
+    """the cotangent cos(x) / sin(x)"""
+    return cos(x) / sin(x)
+
+
+def sech(x: Any, name: str | None = None) -> Tensor:
+    """the hyperbolic secant 1 / cosh(x)"""
+    return reciprocal(cosh(x))
+
+
+def csch(x: Any, name: str | None = None) -> Tensor:
+    """the hyperbolic cosecant 1 / sinh(x)"""
+    return reciprocal(sinh(x))
+
+
+def coth(x: Any, name: str | None = None) -> Tensor:
+    """the hyperbolic cotangent cosh(x) / sinh(x)"""
+    # As 1 / tanh(x): cosh(x) / sinh(x) is inf / inf = nan from |x| = 710 on.
+    return reciprocal(tanh(x))
+
+
+def asec(x: Any, name: str | None = None) -> Tensor:
+    """the arcsecant acos(1 / x), for |x| >= 1, in [0, pi]"""
+    return acos(reciprocal(x))
+
+
+def acsc(x: Any, name: str | None = None) -> Tensor:
+    """the arccosecant asin(1 / x), for |x| >= 1, in [-pi/2, pi/2]"""
+    return asin(reciprocal(x))
+
+
+def acot(x: Any, name: str | None = None) -> Tensor:
+    """the arccotangent atan(1 / x), in (-pi/2, pi/2], acot(0) = pi/2 (as mpmath.acot)"""
+    # atan(1/x) = atan2(s, s x) with s = -1 for x < 0 and 1 elsewhere (at -0 too, so
+    # acot(-0) = pi/2): no 1/x to overflow at tiny x, whose derivative would be
+    # 0 * inf there, and the derivative is -1 / (1 + x^2) to every digit.
+    s = where(less(x, 0.0), -1.0, 1.0)
+    return atan2(s, s * x)
+
+
+def logaddexp(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """log(exp(x) + exp(y)) without overflow: max(x, y) + log1p(exp(-|x - y|))"""
+    # max + softplus(-|x - y|) written per branch, so that a tie (x = y) sends half the
+    # gradient to each (1/2, not the whole of it to x) and every order is smooth there.
+    return where(greater_equal(x, y), x + softplus(y - x), y + softplus(x - y))
+
+
+def hypot(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """sqrt(x^2 + y^2) without overflow or underflow (at 1e200 or 1e-200)"""
+    # Scaled by a constant power of two per element, as norm is; the same bits where the
+    # squares are normal numbers.
+    c = _inverse_scale(x, y)
+    return sqrt(square(x * c) + square(y * c)) / c
+
 
 _stop_gradient = defprim("stop_gradient", lambda x: x, arity=1,
                          doc="x, with no gradient through it")
@@ -1110,15 +1200,16 @@ def _install_operators() -> None:
 _install_operators()
 
 __all__ = [
-    "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "broadcast_to",
-    "cast", "ceil", "clip", "clip_by_value", "concat", "constant", "convert_to_tensor", "cos",
-    "cosh", "diag", "diag_part", "divide", "dot", "equal", "erf", "exp", "expand_dims", "expm1",
-    "eye", "fill", "floor", "floor_divide", "gather_index", "greater", "greater_equal",
-    "identity", "integer_pow", "less", "less_equal", "linspace", "log", "log10", "log1p", "log2",
-    "logical_and", "logical_not", "logical_or", "matmul", "maximum", "minimum", "mod",
-    "multiply", "negative", "norm", "not_equal", "ones", "ones_like", "pow", "range",
-    "reciprocal", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod",
-    "reduce_sum", "relu", "reshape", "round", "shape", "sigmoid", "sign", "sin", "sinh", "size",
-    "softplus", "sqrt", "square", "squeeze", "stack", "stop_gradient", "subtract", "tan", "tanh",
-    "tile", "trace", "transpose", "where", "zeros", "zeros_like",
+    "abs", "acos", "acosh", "acot", "acsc", "add", "asec", "asin", "asinh", "atan", "atan2",
+    "atanh", "broadcast_to", "cast", "cbrt", "ceil", "clip", "clip_by_value", "concat", "constant",
+    "convert_to_tensor", "cos", "cosh", "cot", "coth", "csc", "csch", "diag", "diag_part",
+    "divide", "dot", "equal", "erf", "erfc", "exp", "expand_dims", "expm1", "eye", "fill", "floor",
+    "floor_divide", "gather_index", "greater", "greater_equal", "hypot", "identity", "integer_pow",
+    "less", "less_equal", "linspace", "log", "log10", "log1p", "log2", "logaddexp", "logical_and",
+    "logical_not", "logical_or", "matmul", "maximum", "minimum", "mod", "multiply", "negative",
+    "norm", "not_equal", "ones", "ones_like", "pow", "range", "reciprocal", "reduce_logsumexp",
+    "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "relu", "reshape",
+    "round", "sec", "sech", "shape", "sigmoid", "sign", "sin", "sinh", "size", "softplus", "sqrt",
+    "square", "squeeze", "stack", "stop_gradient", "subtract", "tan", "tanh", "tile", "trace",
+    "transpose", "where", "zeros", "zeros_like",
 ]

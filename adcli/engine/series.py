@@ -1508,6 +1508,11 @@ def _sqrt(x: np.ndarray) -> np.ndarray:
 def_taylor(P.sqrt, _sqrt)
 def_mp(P.sqrt, _real(lambda x: mpmath.sqrt(x)))
 
+# cbrt is x^r with r = 1/3 (`_c` keeps 1/3 exact at a set precision); mpmath.cbrt alone
+# gives the complex root of a negative x, so the real root is -cbrt(-x) there.
+def_taylor(P.cbrt, lambda x: _real_pow(x, _c(1.0) / 3, _primal(P.cbrt, x[0])))
+def_mp(P.cbrt, lambda x: -mpmath.cbrt(-x) if x < 0 else mpmath.cbrt(x))
+
 # -- exponentials, logarithms, trigonometry
 
 def_taylor(P.exp, _exp)
@@ -1731,6 +1736,22 @@ def _erf_du(x: np.ndarray, dx: np.ndarray, m: int) -> np.ndarray:
 
 def_taylor(P.erf, _by_integration(P.erf, _erf_du))
 def_mp(P.erf, lambda x: mpmath.erf(x))
+
+def _mp_erfc(x: Any) -> Any:
+    # mpmath.erfc raises OverflowError from |x| = 1.3e154 on (its series check squares
+    # x as a float); there erfc(x) = exp(-x^2) / (x sqrt(pi)) (1 - 1/(2x^2)), whose next
+    # term is below 1e-600 relative.
+    if mpmath.isfinite(x) and abs(x) > 1e150:
+        a = abs(x)
+        tail = mpmath.exp(-a * a) / (a * mpmath.sqrt(mpmath.pi)) * (1 - 1 / (2 * a * a))
+        return tail if x > 0 else 2 - tail
+    return mpmath.erfc(x)
+
+
+# erfc' = -erf': the same integral, negated; u_0 is math.erfc's (or mpmath.erfc's)
+# value, so the series keeps its digits where 1 - erf(x) has none.
+def_taylor(P.erfc, _by_integration(P.erfc, lambda x, dx, m: -_erf_du(x, dx, m)))
+def_mp(P.erfc, lambda x: _mp_erfc(x))
 
 
 def _maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -46,6 +46,19 @@ ALIASES: dict[str, str] = {
 # max(x, 0) is maximum(x, 0); with one (max(x), max(x, axis=0)) they reduce.
 ELEMENTWISE_OF_SEVERAL: dict[str, str] = {"max": "maximum", "min": "minimum"}
 
+
+
+def _log(x: Any, base: Any = None) -> Any:
+    """the natural logarithm; log(x, base) is log(x) / log(base)"""
+    if base is None:
+        return ops.log(x)
+    return ops.divide(ops.log(x), ops.log(base))
+
+
+# Where the language's form of an operation takes more than the engine's: `log(x, b)`
+# (the one-argument log is the engine's primitive itself).
+_LANGUAGE_FORMS: dict[str, Callable[..., Any]] = {"log": _log}
+
 # Parameters that take whole numbers (or lists of them): they become Python ints.
 _WHOLE = frozenset({
     "axis", "perm", "shape", "dims", "multiples", "num", "num_rows", "num_columns", "n",
@@ -110,7 +123,7 @@ def lookup(name: str) -> Builtin | None:
     if cached is not None or name not in _NAMES:
         return cached
     op_name = ALIASES.get(name, name)
-    function = getattr(ops, op_name)
+    function = _LANGUAGE_FORMS.get(op_name) or getattr(ops, op_name)
     signature = inspect.signature(function)
     params: list[str] = []
     required = 0

@@ -116,6 +116,9 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "softplus": (_sigmoid, lambda x: _sigmoid(x) * _sigmoid(-x)),
     "relu": (lambda x: 1 if x > 0 else 0, lambda x: 0),
     "erf": (lambda x: _c() * mpmath.exp(-x**2), lambda x: -2 * x * _c() * mpmath.exp(-x**2)),
+    "erfc": (lambda x: -_c() * mpmath.exp(-x**2), lambda x: 2 * x * _c() * mpmath.exp(-x**2)),
+    "cbrt": (lambda x: 1 / (3 * mpmath.cbrt(abs(x)) ** 2),
+             lambda x: -2 * mpmath.sign(x) / (9 * mpmath.cbrt(abs(x)) ** 5)),
     "cast": (lambda x: 1, lambda x: 0),
 }
 INTEGER_POWERS = (-3, -2, -1, 0, 1, 2, 3, 5)
@@ -126,6 +129,7 @@ DOMAIN: dict[str, Callable[..., bool]] = {
     "sign": lambda x: x != 0,
     "relu": lambda x: x != 0,
     "reciprocal": lambda x: x != 0,
+    "cbrt": lambda x: x != 0,            # cbrt'(0) = inf
     "sqrt": lambda x: x > 0,
     "log": lambda x: x > 0, "log2": lambda x: x > 0, "log10": lambda x: x > 0,
     "log1p": lambda x: x > -1,

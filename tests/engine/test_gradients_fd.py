@@ -25,6 +25,7 @@ import pytest
 
 import adcli as tf
 from adcli.engine.primitives import PRIMITIVES, bind
+from adcli.lang import builtins
 
 H = 1e-3
 RTOL = {1: 1e-6, 2: 1e-6, 3: 1e-5}
@@ -35,7 +36,8 @@ Domain = Interval | list[Interval]
 
 # Operations written as compositions of primitives, covered like the primitives.
 COMPOSED = ("reduce_mean", "norm", "clip", "linspace", "squeeze", "expand_dims", "trace",
-            "dot", "fill")
+            "dot", "fill", "sec", "csc", "cot", "sech", "csch", "coth", "asec", "acsc", "acot",
+            "logaddexp", "hypot", "log_base")
 
 AWAY_FROM_0: list[Interval] = [(-2.0, -0.3), (0.3, 2.0)]
 
@@ -250,6 +252,8 @@ CASES: list[Case] = [
     *unary("softplus", tf.softplus, (-4.0, 4.0)),
     *unary("relu", tf.relu, AWAY_FROM_0),
     *unary("erf", tf.erf),
+    *unary("erfc", tf.erfc),
+    *unary("cbrt", tf.cbrt, AWAY_FROM_0),
     *binary("maximum", tf.maximum, ok=_gaps_at_least(0.1)),
     *binary("minimum", tf.minimum, ok=_gaps_at_least(0.1)),
     *binary("where", _where_f),
@@ -333,6 +337,22 @@ CASES: list[Case] = [
     Case("dot", "matrix-vector", tf.dot, ((2, 3), (3,))),
     Case("dot", "scalars", tf.dot, ((), ())),
     Case("fill", "2x3", lambda v: tf.fill((2, 3), v), ((),)),
+    # composed elementary functions
+    *unary("sec", tf.sec, (-1.2, 1.2)),
+    *unary("csc", tf.csc, [(-2.8, -0.4), (0.4, 2.8)]),
+    *unary("cot", tf.cot, [(-2.8, -0.4), (0.4, 2.8)]),
+    *unary("sech", tf.sech),
+    *unary("csch", tf.csch, AWAY_FROM_0),
+    *unary("coth", tf.coth, AWAY_FROM_0),
+    *unary("asec", tf.asec, [(-3.0, -1.2), (1.2, 3.0)]),
+    *unary("acsc", tf.acsc, [(-3.0, -1.2), (1.2, 3.0)]),
+    *unary("acot", tf.acot, AWAY_FROM_0),
+    *binary("logaddexp", tf.logaddexp, ok=_gaps_at_least(0.1)),
+    Case("logaddexp", "tie", tf.logaddexp, ((3,), (3,)), fixed=([0.5, -1.0, 2.0],) * 2),
+    *binary("hypot", tf.hypot, AWAY_FROM_0),
+    # the language's log(x, base), log(x) / log(base)
+    Case("log_base", "s", lambda x, b: builtins.lookup("log").function(x, b), ((), ()),
+         ((0.3, 3.0), (1.5, 3.0))),
 ]
 
 

@@ -67,6 +67,16 @@ def _softplus(x: Any) -> Any:
     return M.log1p(M.exp(x)) if x < 0 else x + M.log1p(M.exp(-x))
 
 
+def _erfc(x: Any) -> Any:
+    # mpmath.erfc overflows (OverflowError) from |x| = 1.3e154 on: there its asymptotic
+    # series, whose third term is below 1e-600 relative.
+    if abs(x) < 1e150:
+        return M.erfc(x)
+    a = abs(x)
+    tail = M.exp(-a * a) / (a * M.sqrt(M.pi)) * (1 - 1 / (2 * a * a) + 3 / (4 * a**4))
+    return tail if x > 0 else 2 - tail
+
+
 def _logsumexp(x: Any, y: Any) -> Any:
     peak = max(x, y)
     return peak + M.log(M.exp(x - peak) + M.exp(y - peak))
@@ -132,6 +142,10 @@ UNARY: dict[str, list[Case]] = {
     "softplus": [("", tf.softplus, _softplus, None, None)],
     "relu": [("", tf.relu, lambda x: x if x > 0 else 0 * x, lambda a: a != 0, _to_zero)],
     "erf": [("", tf.erf, M.erf, None, None)],
+    # erfc(a + t) falls as exp(-2 a t): analytic, but its scale is 1 / (2|a|).
+    "erfc": [("", tf.erfc, _erfc, None, lambda a: 1 / max(1.0, 2 * abs(a)))],
+    "cbrt": [("", tf.cbrt, lambda x: -M.cbrt(-x) if x < 0 else M.cbrt(x), lambda a: a != 0,
+              _to_zero)],
     "integer_pow": [("n3", lambda x: x ** 3, lambda x: x ** 3, None, None),
                     ("n-2", lambda x: x ** -2, lambda x: x ** -2, lambda a: a != 0, _to_zero)],
     "pow": [

@@ -44,6 +44,7 @@ UNARY = {
     "acos": (-0.8, 0.8), "atan": (-3, 3), "sinh": (-2, 2), "cosh": (-2, 2), "tanh": (-2, 2),
     "asinh": (-3, 3), "acosh": (1.3, 3), "atanh": (-0.8, 0.8), "sigmoid": (-4, 4),
     "softplus": (-4, 4), "relu": AWAY, "erf": (-2, 2),
+    "erfc": (-2, 2), "cbrt": AWAY,
 }
 
 CASES: list[Case] = []
