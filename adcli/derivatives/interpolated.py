@@ -33,7 +33,7 @@ the weights are gamma / K!.) The weights are exact rationals, computed once per
 
 Digits. The sum cancels: its rounding error is about eps * sum_j |gamma(i, j) f_K(j)|.
 In float64, where that bound says a partial kept fewer than 12 digits (above order 20
-always, as in adcli.taylor_mode), the partials are recomputed with mpmath to 17
+always, as in adcli.derivatives.taylor_backend), the partials are recomputed with mpmath to 17
 verified digits (two runs 20 digits apart, as a set precision does) and a warning
 says so; whenever those verified values exist, every partial shown is one of them.
 A partial smaller than the rounding bound of its own sum at the working precision is
@@ -58,13 +58,12 @@ from typing import Any
 
 import numpy as np
 
-from adcli.derivatives import taylor_backend as taylor_mode
-from adcli.derivatives import vectorize
+from adcli.derivatives import taylor_backend, vectorize
 from adcli.derivatives.plan import INTERPOLATED, Plan
 from adcli.derivatives.results import Derivative, Note, Result, label
 from adcli.errors import AdcliUsageError
 
-FLOAT_DIGITS_KEPT = taylor_mode.FLOAT_DIGITS_KEPT
+FLOAT_DIGITS_KEPT = taylor_backend.FLOAT_DIGITS_KEPT
 EPS = float(np.finfo(np.float64).eps)
 
 
@@ -168,7 +167,7 @@ def _directional(tree: Any, source: str | None, inputs: Mapping[str, Any],
     directions = multi_indices(len(names), order)
     columns = {name: np.array([float(j[m]) for j in directions]) for m, name in
                enumerate(names)}
-    run = taylor_mode.run_series
+    run = taylor_backend.run_series
     count = len(directions)
 
     def whole() -> Any:
@@ -237,7 +236,7 @@ def _verified(tree: Any, source: str | None, inputs: Mapping[str, Any], names: S
     n = len(names)
     # Guard digits for the cancellation: log10 of the largest weight sum.
     largest = max(sum(abs(g) for g in row) for rows in weights(n, order) for row in rows)
-    digits = taylor_mode.working_digits(precision, order) + int(math.log10(largest)) + 1
+    digits = taylor_backend.working_digits(precision, order) + int(math.log10(largest)) + 1
 
     def run(working: int) -> tuple[Any, Any]:
         raw, warnings, points = _directional(tree, source, inputs, names, order, working, let,
@@ -247,7 +246,7 @@ def _verified(tree: Any, source: str | None, inputs: Mapping[str, Any], names: S
         return (raw, partials, warnings, points), values
 
     (_low, _lp, warnings, points), (high, high_partials, _w, _p), _d, unverified = \
-        taylor_mode.verify_digits(run, precision, digits)
+        taylor_backend.verify_digits(run, precision, digits)
     return high[0][0], high_partials, list(warnings) + unverified, points
 
 
@@ -272,9 +271,9 @@ def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Se
         import mpmath
 
         with mpmath.workdps(precision + 40):
-            flat = taylor_mode.decimals(np.concatenate(parts), precision)
-            value = taylor_mode.decimals(np.asarray([value], dtype=object), precision)[0]
-            points = taylor_mode.decimal_points(points, precision)
+            flat = taylor_backend.decimals(np.concatenate(parts), precision)
+            value = taylor_backend.decimals(np.asarray([value], dtype=object), precision)[0]
+            points = taylor_backend.decimal_points(points, precision)
         return MixedPartials(tuple(names), order, value, tuple(zip(labels, flat, strict=True)),
                              points, tuple(warnings), precision,
                              len(multi_indices(n, order)))
@@ -289,7 +288,7 @@ def partials(tree: Any, source: str | None, inputs: Mapping[str, Any], names: Se
         relative = np.where(scale > 0, 4 * EPS * scale / np.abs(flat), 0.0)
     finite = bool(np.all(np.isfinite(coeffs)))
     lost = relative > 10.0 ** -FLOAT_DIGITS_KEPT
-    if finite and (verify or order > taylor_mode.CHECKED_ABOVE_ORDER or np.any(lost)):
+    if finite and (verify or order > taylor_backend.CHECKED_ABOVE_ORDER or np.any(lost)):
         value, parts, more, _p = _verified(tree, source, inputs, names, order, 17, let, of,
                                            limits)
         exact = np.asarray(np.concatenate(parts), dtype=object).astype(np.float64)
@@ -318,9 +317,9 @@ def point(plan: Plan, inputs: Mapping[str, Any]) -> Result:
     `plan.order` at one point; TensorValuedError for a tensor-valued program."""
     out = partials(plan.program.tree, plan.program.source, inputs, plan.wrt, plan.order,
                    plan.precision, plan.let, plan.of, plan.limits, plan.verify)
-    derivatives = tuple(Derivative(wrt, len(wrt), taylor_mode.cell(value))
+    derivatives = tuple(Derivative(wrt, len(wrt), taylor_backend.cell(value))
                         for wrt, value in out.partials)
-    return Result(inputs=dict(out.inputs), value=taylor_mode.cell(out.value),
+    return Result(inputs=dict(out.inputs), value=taylor_backend.cell(out.value),
                   derivatives=derivatives, warnings=out.warnings, engine=INTERPOLATED)
 
 
