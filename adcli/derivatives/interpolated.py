@@ -232,7 +232,7 @@ def _verified(tree: Any, source: str | None, inputs: Mapping[str, Any], names: S
               order: int, precision: int, let: Any, of: Any, limits: Any
               ) -> tuple[Any, list[np.ndarray], list[str], dict[str, np.ndarray]]:
     """f(a) and the partials (mpf) agreeing to `precision` digits between two runs 20
-    digits apart, raising the working precision as taylor_mode does."""
+    digits apart, raising the working precision as the Taylor backend does."""
     n = len(names)
     # Guard digits for the cancellation: log10 of the largest weight sum.
     largest = max(sum(abs(g) for g in row) for rows in weights(n, order) for row in rows)
