@@ -135,9 +135,7 @@ def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
         result = _named_nan(plan, inputs, result)
     if plan.marks_unconnected:
         try:
-            let = input_values(plan.let, parameter="let")  # texts at a precision: numbers
-            reasons = tape_backend.reasons(dataclasses.replace(plan.on(TAPE), let=let),
-                                           input_values(inputs, let))
+            reasons = tape_backend.reasons(*_on_tape(plan, inputs))
         except AdcliError:
             return plan, result  # the tape cannot run it: the series' zeros stand
         result = _marked(result, reasons)
@@ -145,28 +143,28 @@ def _compute(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, Result]:
     if lost is not None and plan.precision is None:
         result = _recomputed(plan, inputs, result, lost)
     if plan.verify and plan.backend == TAPE and plan.request.get("engine") == "auto" \
-            and _has_nan(result):
+            and _nan_count(result):
         result = _as_limit(plan, inputs, result)
     return plan, result
+
+
+def _on_tape(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, dict[str, np.ndarray]]:
+    """The plan on the float64 tape, and the point as numbers: the constants and inputs a
+    precision run holds as texts, evaluated (the tape runs that check a series result)."""
+    let = input_values(plan.let, parameter="let")
+    return dataclasses.replace(plan.on(TAPE), let=let), input_values(inputs, let)
 
 
 def _named_nan(plan: Plan, inputs: Mapping[str, Any], result: R) -> R:
     """A series result whose value is nan, with the warning the tape gives: which
     operation left its domain (one float64 tape run finds it)."""
     try:
-        let = input_values(plan.let, parameter="let")
-        note = tape_backend.undefined_note(dataclasses.replace(plan.on(TAPE), let=let),
-                                           input_values(inputs, let))
+        note = tape_backend.undefined_note(*_on_tape(plan, inputs))
     except AdcliError:
         return result
     if note is None:
         return result
     return dataclasses.replace(result, warnings=(*result.warnings, note))
-
-
-def _has_nan(result: Result) -> bool:
-    values = [result.value, *(d.value for d in result.derivatives if d.value is not None)]
-    return any(np.asarray(v).dtype.kind == "f" and bool(np.any(np.isnan(v))) for v in values)
 
 
 def _as_limit(plan: Plan, inputs: Mapping[str, Any], result: Result) -> Result:
@@ -203,16 +201,15 @@ def _is_limit(plan: Plan, inputs: Mapping[str, Any], series: Result) -> bool:
     limit = float(np.asarray(series.value, dtype=object).astype(float).reshape(-1)[0])
     if not np.isfinite(limit):
         return True
-    point = {k: float(np.asarray(v, dtype=float)) for k, v in
-             input_values(inputs, input_values(plan.let, parameter="let")).items()}
+    tape_plan, numbers = _on_tape(plan, inputs)
+    point = {k: float(v) for k, v in numbers.items()}
     steps = {k: LIMIT_STEP * max(1.0, abs(v)) for k, v in point.items()}
     slope = sum(abs(float(np.asarray(d.value, dtype=object).astype(float)))
                 for d in series.derivatives if d.order == 1 and d.value is not None)
     lines = [{k: 1.0 if k == name else 0.0 for k in point} for name in point]
     if len(point) > 1:
         lines += [{k: 1.0 for k in point}, {k: (-1.0) ** i for i, k in enumerate(point)}]
-    value_plan = dataclasses.replace(plan.on(TAPE), order=0, wrt=(), verify=False,
-                                     let=input_values(plan.let, parameter="let"))
+    value_plan = dataclasses.replace(tape_plan, order=0, wrt=(), verify=False)
     tolerance = 1e-4 * max(1.0, abs(limit)) + 10 * max(steps.values(), default=0) * slope
     for line in lines:
         for side in (1.0, -1.0):
@@ -273,8 +270,7 @@ def _marked(result: R, reasons: Mapping[str, str | None]) -> R:
         derivatives.append(Derivative(d.wrt, d.order, None, reason, shape=shape)
                            if reason else d)
     warnings = (*result.warnings, *unused_input_warnings(derivatives, result.inputs))
-    return type(result)(**{**result.__dict__, "derivatives": tuple(derivatives),
-                           "warnings": warnings})
+    return dataclasses.replace(result, derivatives=tuple(derivatives), warnings=warnings)
 
 
 def _agrees(batch: Batch, i: int, single: Result) -> bool:
@@ -294,4 +290,4 @@ def _finish(result: R) -> R:
     warnings = tuple(dict.fromkeys((*result.warnings, *nonfinite_warnings(result.derivatives))))
     if warnings == result.warnings:
         return result
-    return type(result)(**{**result.__dict__, "warnings": warnings})
+    return dataclasses.replace(result, warnings=warnings)

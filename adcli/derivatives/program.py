@@ -25,7 +25,7 @@ from adcli.errors import AdcliError, AdcliNameError, AdcliUsageError, Setting
 class Program:
     """A parsed program with its text, so that errors can show the offending line."""
 
-    source: str
+    source: str | None  # None for a tree made without text
     tree: Any
 
 
@@ -122,8 +122,9 @@ class MissingInputError(AdcliUsageError):
 
 def execute(program: Program, inputs: Mapping[str, Any], let: Mapping[str, Any] | None,
             of: str | None, limits: Any, watch: Sequence[str] = (), **options: Any) -> Any:
-    """Run `program` on a fresh persistent tape watching `inputs` (adcli.lang.run's
-    RunResult); a name without a value is a MissingInputError."""
+    """Run `program` on a fresh persistent tape watching `inputs`, or on the `tape=` given
+    in `options` (adcli.lang.run's keywords), and return its RunResult; a name without a
+    value is a MissingInputError."""
     from adcli.lang import run
 
     try:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from adcli.derivatives.plan import DIRECTION_LABEL, Plan
-from adcli.derivatives.program import MissingInputError
+from adcli.derivatives.program import Program, execute
 from adcli.derivatives.results import (
     Batch,
     Derivative,
@@ -44,7 +44,7 @@ from adcli.derivatives.results import (
     TaylorResult,
     nonfinite_coefficient_warnings,
 )
-from adcli.errors import AdcliNameError, AdcliUsageError
+from adcli.errors import AdcliUsageError
 from adcli.lang import ast
 
 CHECKED_ABOVE_ORDER = 20  # float64 results above this order are checked against mpmath
@@ -143,7 +143,6 @@ def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
                 ) -> tuple[np.ndarray, tuple[str, ...], dict[str, np.ndarray]]:
     """One run: the value's coefficients (K+1, ...), the warnings, the input points."""
     from adcli.engine import series as taylor
-    from adcli.lang import run
 
     with taylor.active(precision):
         constants: dict[str, Any] = {}
@@ -162,14 +161,8 @@ def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
         points = {name: _point(value, precision, let, limits) for name, value in inputs.items()}
         seeds = {name: taylor.seed(points[name], directions.get(name, 0.0), order)
                  for name in inputs}
-        try:
-            outcome = run(tree, inputs=seeds, constants=constants, of=of, limits=limits,
-                          tape=taylor.TaylorTape(persistent=True), source=source,
-                          check_finite=False)
-        except AdcliNameError as error:
-            if error.unknown is None:
-                raise
-            raise MissingInputError(error.unknown, error) from None
+        outcome = execute(Program(source, tree), seeds, constants, of, limits,
+                          tape=taylor.TaylorTape(persistent=True), check_finite=False)
         value = outcome.value
         if not isinstance(value, taylor.Series) and value.dtype.kind == "b":
             raise AdcliUsageError("the program's value is a boolean: it has no derivatives",
