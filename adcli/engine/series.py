@@ -1321,10 +1321,7 @@ def _rescaled_power(x: np.ndarray, r: Any, u: np.ndarray) -> np.ndarray:
     u_k = x_0^r g_k 2^(-e k) = f^r g_k 2^(e (r - k)), scaled by ldexp."""
     if _backend().mp or not _lost_range(u):
         return u
-    n = u.shape[0]
-    shape = u.shape[1:]
-    uf = np.array(u).reshape(n, -1)
-    xf = np.broadcast_to(_pad(x, n), (n,) + shape).reshape(n, -1)
+    n, shape, uf, (xf,) = _columns_of(u, x)
     rf = np.broadcast_to(np.asarray(r, dtype=np.float64), shape).reshape(-1)
     x0 = xf[0]
     bad = np.isfinite(x0) & (x0 != 0) & np.isfinite(rf) & np.isfinite(xf).all(axis=0) \
@@ -1334,9 +1331,7 @@ def _rescaled_power(x: np.ndarray, r: Any, u: np.ndarray) -> np.ndarray:
     columns = np.nonzero(bad)[0]
     a = xf[:, columns]
     rho = rf[columns]
-    mantissa, e = np.frexp(np.abs(a[0]))
-    k = np.arange(n).reshape(n, 1)
-    s = np.ldexp(a, e * k) / a[0]  # s_0 = 1
+    mantissa, e, s = _unit_step(a)
     whole = _whole(rho)
     if whole.all():
         g = _int_pow_each(s, rho.astype(np.int64))
@@ -1347,6 +1342,23 @@ def _rescaled_power(x: np.ndarray, r: Any, u: np.ndarray) -> np.ndarray:
     sign = np.where(a[0] < 0, np.where(np.abs(rho) % 2 == 1, -1.0, 1.0), 1.0)
     _keep_finite(uf, columns, _scale_exponent(sign * g, mantissa, e, rho))
     return uf.reshape((n,) + shape)
+
+
+def _columns_of(u: np.ndarray, *series: np.ndarray
+                ) -> tuple[int, tuple[int, ...], np.ndarray, list[np.ndarray]]:
+    """The result series u as a writable (n, points) array, and each argument series
+    padded to n coefficients and broadcast to u's points, as (n, points) too."""
+    n, shape = u.shape[0], u.shape[1:]
+    flat = [np.broadcast_to(_pad(x, n), (n,) + shape).reshape(n, -1) for x in series]
+    return n, shape, np.array(u).reshape(n, -1), flat
+
+
+def _unit_step(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For series a (n, points) with |a_0| = f 2^e (f in [1/2, 1)): f, e, and the series
+    in s = t / 2^e divided by a_0, whose coefficients are of order 1 (s_0 = 1)."""
+    mantissa, e = np.frexp(np.abs(a[0]))
+    k = np.arange(a.shape[0]).reshape(-1, 1)
+    return mantissa, e, np.ldexp(a, e * k) / a[0]
 
 
 def _scale_exponent(g: np.ndarray, mantissa: np.ndarray, e: np.ndarray, rho: np.ndarray
@@ -1399,11 +1411,7 @@ def _rescaled_exp_pow(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray
     t = 2^e s and g = exp(y log x - y_0 log x_0) in s, u_k = f^y_0 g_k 2^(e (y_0 - k))."""
     if _backend().mp or not _lost_range(u):
         return u
-    n = u.shape[0]
-    shape = u.shape[1:]
-    uf = np.array(u).reshape(n, -1)
-    xf = np.broadcast_to(_pad(x, n), (n,) + shape).reshape(n, -1)
-    yf = np.broadcast_to(_pad(y, n), (n,) + shape).reshape(n, -1)
+    n, shape, uf, (xf, yf) = _columns_of(u, x, y)
     x0 = xf[0]
     bad = np.isfinite(x0) & (x0 > 0) & np.isfinite(xf).all(axis=0) \
         & np.isfinite(yf).all(axis=0) \
@@ -1412,12 +1420,10 @@ def _rescaled_exp_pow(x: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray
         return u
     columns = np.nonzero(bad)[0]
     a, b = xf[:, columns], yf[:, columns]
-    mantissa, e = np.frexp(a[0])
-    k = np.arange(n).reshape(n, 1)
-    s = np.ldexp(a, e * k) / a[0]  # x in s, over x_0
+    mantissa, e, s = _unit_step(a)  # x in s, over x_0 (> 0 here)
     log_x = _log_series(s)
     log_x[0] = np.log(a[0])
-    z = _mul(np.ldexp(b, e * k), log_x, n)
+    z = _mul(np.ldexp(b, e * np.arange(n).reshape(n, 1)), log_x, n)
     z[0] = 0.0
     g = _recur(np.ones(len(columns)), z, lambda u, v, m: u[m])
     _keep_finite(uf, columns, _scale_exponent(g, mantissa, e, b[0]))
