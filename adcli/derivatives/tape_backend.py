@@ -55,15 +55,9 @@ CANCELLING = frozenset({"add", "subtract", "reduce_sum"})
 
 def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
     """The value and every distinct partial up to `plan.order` at one point."""
-    ops.ZERO_TIMES_INFINITY.clear()
-    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    outcome = _run(plan, inputs)
     derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=False)
-    warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
-    if ops.ZERO_TIMES_INFINITY:
-        warnings.append(ZERO_TIMES_INFINITY_NOTE)
-    undefined = undefined_value(outcome.tape, outcome.value)
-    if undefined is not None:
-        warnings.append(undefined)
+    warnings = _warnings(outcome, derivatives, inputs)
     if plan.verify:
         lost = lost_digits(outcome.tape)
         if lost is not None:
@@ -78,8 +72,7 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     and every derivative come out with one number per point; else None."""
     inputs = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in columns.items()}
     n = len(next(iter(inputs.values())))
-    ops.ZERO_TIMES_INFINITY.clear()
-    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    outcome = _run(plan, inputs)
     if np.shape(as_array(outcome.value)) != (n,):
         return None
     # The points do not interact (the caller checks), so the gradient of the sum is
@@ -87,18 +80,32 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=True)
     if any(d.value is not None and d.value.shape != (n,) for d in derivatives):
         return None
-    warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
-    undefined = undefined_value(outcome.tape, outcome.value)
-    if undefined is not None:
-        warnings.append(undefined)
-    if ops.ZERO_TIMES_INFINITY:
-        warnings.append(ZERO_TIMES_INFINITY_NOTE)
+    warnings = _warnings(outcome, derivatives, inputs)
     lost = lost_digits(outcome.tape)
     if lost is not None:
         warnings.append(Note(f"{lost} at some points; those values are not recomputed "
                              "(run a single point for verified digits)", "precision"))
     return Batch(inputs=inputs, value=as_array(outcome.value), derivatives=tuple(derivatives),
                  warnings=tuple(warnings))
+
+
+def _run(plan: Plan, inputs: Mapping[str, Any]) -> Any:
+    """One run of the plan's program on a fresh tape, the 0-times-infinity record emptied."""
+    ops.ZERO_TIMES_INFINITY.clear()
+    return execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+
+
+def _warnings(outcome: Any, derivatives: Sequence[Derivative],
+              inputs: Mapping[str, Any]) -> list[str]:
+    """The program's warnings, then what the run itself shows: inputs the value ignores,
+    a 0 taken for zero times infinity, and where a nan value began."""
+    warnings = [*outcome.warnings, *unused_input_warnings(derivatives, inputs)]
+    if ops.ZERO_TIMES_INFINITY:
+        warnings.append(ZERO_TIMES_INFINITY_NOTE)
+    undefined = undefined_value(outcome.tape, outcome.value)
+    if undefined is not None:
+        warnings.append(undefined)
+    return warnings
 
 
 def undefined_note(plan: Plan, inputs: Mapping[str, Any]) -> Note | None:
