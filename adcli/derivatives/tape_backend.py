@@ -110,7 +110,7 @@ def _warnings(outcome: Any, derivatives: Sequence[Derivative],
 
 def undefined_note(plan: Plan, inputs: Mapping[str, Any]) -> Note | None:
     """The "undefined" warning of `undefined_value` for one tape run of the plan."""
-    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    outcome = _run(plan, inputs)
     note = undefined_value(outcome.tape, outcome.value)
     if note is None and outcome.warnings:
         # Nothing recorded (constants only): the run's own word on where nan began.
@@ -173,7 +173,7 @@ def lost_digits(tape: GradientTape) -> Note | None:
 def reasons(plan: Plan, inputs: Mapping[str, Any]) -> dict[str, str | None]:
     """For each variable of the plan, why the value does not depend on it at this point
     (None where it does), from one tape run."""
-    outcome = execute(plan.program, inputs, plan.let, plan.of, plan.limits, plan.wrt)
+    outcome = _run(plan, inputs)
     return {name: _reason(outcome.tape, outcome.value, _source(outcome, name), name)
             for name in plan.wrt}
 
