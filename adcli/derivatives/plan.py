@@ -170,12 +170,17 @@ def _variables(wrt: Sequence[str] | str | None,
     for name in names:
         if not isinstance(name, str) or not name.isidentifier():
             raise AdcliUsageError(f"{name!r} is not a variable name", parameter="wrt")
+    check_named_once(names)
+    return names
+
+
+def check_named_once(names: Sequence[str]) -> None:
+    """A usage error when `wrt` names a variable twice (the order asks for repeats)."""
     twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
     if twice is not None:
         raise AdcliUsageError(f"'{twice}' is named twice; each variable is named once, and "
                               "the order asks for the repeated derivatives", parameter="wrt",
                               name=twice)
-    return names
 
 
 def check_order(order: Any) -> int:

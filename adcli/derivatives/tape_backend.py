@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.derivatives.plan import Plan, check_order
+from adcli.derivatives.plan import Plan, check_named_once, check_order
 from adcli.derivatives.program import as_array, execute
 from adcli.derivatives.results import (
     Batch,
@@ -183,11 +183,7 @@ def session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
     """An expression's value and its partials up to `order` with respect to variables of
     an adcli.lang.session.Session, on the session's tape."""
     order = check_order(order)
-    twice = next((n for i, n in enumerate(wrt) if n in wrt[:i]), None)
-    if twice is not None:
-        raise AdcliUsageError(f"'{twice}' is named twice; each variable is named once, and "
-                              "the order asks for the repeated derivatives", parameter="wrt",
-                              name=twice)
+    check_named_once(wrt)
     known = session.variables
     for name in wrt:
         if name not in known:
