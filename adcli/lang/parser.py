@@ -21,6 +21,7 @@ Imports: lark, adcli.errors, adcli.lang.ast.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import threading
@@ -137,7 +138,7 @@ def parse(
     with p.lock:
         state = _LexState(_first_indent(text), max_nesting, len(text))
         p.indenter.state = state
-        p.builder.length = len(source)
+        p.builder.begin(text)
         try:
             return p.lark.parse(text)
         except AdcliError as error:
@@ -183,14 +184,27 @@ def _offset_span(text: str, offset: int) -> Span:
     return Span(line, column, offset, offset + 1, line, column + 1)
 
 
-def _first_indent(text: str) -> int:
+def _columns(lead: str) -> tuple[int, int]:
+    """An indentation's width with tabs of 8 columns and with tabs of 1, as Python
+    measures it: two lines whose order differs between the two are ambiguous."""
+    wide = narrow = 0
+    for char in lead:
+        if char == "\t":
+            wide = (wide // _TAB_LEN + 1) * _TAB_LEN  # to the next tab stop
+            narrow += 1
+        elif char == " ":
+            wide += 1
+            narrow += 1
+    return wide, narrow
+
+
+def _first_indent(text: str) -> tuple[int, int]:
     """The indentation of the first line with code: the level blocks are measured from."""
     for raw in text.split("\n"):
         stripped = raw.lstrip(" \t\f")
         if stripped and not stripped.startswith("#"):
-            lead = raw[: len(raw) - len(stripped)]
-            return lead.count(" ") + lead.count("\t") * _TAB_LEN
-    return 0
+            return _columns(raw[: len(raw) - len(stripped)])
+    return (0, 0)
 
 
 # ---- post-lexer: indentation, brackets, history -----------------------------------
@@ -199,7 +213,7 @@ def _first_indent(text: str) -> int:
 class _LexState:
     __slots__ = ("history", "brackets", "base", "max_nesting", "length")
 
-    def __init__(self, base: int, max_nesting: int, length: int = -1) -> None:
+    def __init__(self, base: tuple[int, int], max_nesting: int, length: int = -1) -> None:
         self.history: list[Token] = []
         self.brackets: list[Token] = []
         self.base = base
@@ -216,24 +230,30 @@ class _Indenter(PostLex):
         self.state: _LexState | None = None
 
     def process(self, stream):  # type: ignore[no-untyped-def]
-        return self._process(stream, self.state or _LexState(0, DEFAULT_MAX_NESTING))
+        return self._process(stream, self.state or _LexState((0, 0), DEFAULT_MAX_NESTING))
 
     def _process(self, stream, st: _LexState):  # type: ignore[no-untyped-def]
         history = st.history
         brackets = st.brackets
         levels = [st.base]
         token = None
+        prev = None  # the last token yielded, for implicit multiplication
+        indented = (1, "")  # the last indented line, for a TabError's message
         for token in stream:
             kind = token.type
             if kind == "_NEWLINE":
                 if brackets:  # inside brackets a newline is only whitespace
                     continue
                 history.append(token)
+                prev = token
                 yield token
                 indent_str = token.rsplit("\n", 1)[1]
-                indent = indent_str.count(" ") + indent_str.count("\t") * _TAB_LEN
+                indent = _columns(indent_str)
                 if token.end_pos >= st.length:
                     indent = levels[0]
+                _check_tabs(indent, levels[-1], indent_str, token, indented)
+                if indent_str and "\n" in token:
+                    indented = (token.end_line, indent_str)
                 if indent > levels[-1]:
                     levels.append(indent)
                     if len(levels) > st.max_nesting:
@@ -249,6 +269,7 @@ class _Indenter(PostLex):
                     continue
                 while indent < levels[-1] and len(levels) > 1:
                     levels.pop()
+                    _check_tabs(indent, levels[-1], indent_str, token, indented)
                     dedent = Token.new_borrow_pos("_DEDENT", indent_str, token)
                     history.append(dedent)
                     yield dedent
@@ -277,11 +298,56 @@ class _Indenter(PostLex):
                         f"{opener.line}:{opener.column}",
                         _tok_span(token),
                     )
+            if prev is not None and _implied_product(prev, token):
+                implicit = Token.new_borrow_pos("IMPLICIT", "", token)
+                history.append(implicit)
+                yield implicit
             history.append(token)
+            prev = token
             yield token
         while len(levels) > 1:
             levels.pop()
             yield Token.new_borrow_pos("_DEDENT", "", token) if token else Token("_DEDENT", "")
+
+
+# What may stand before and after an implied product, on one line: 2x, 2pi, 3sin(x),
+# 2(x+1), x²y, (x+1)(x-1). A name before '(' is a call, and two names side by side
+# (x y) are not a product readers agree on, so neither is implied.
+_IMPLIED_AFTER = {"NUMBER": {"NAME", "LPAR", "PI"}, "PI": {"NAME", "LPAR", "PI"},
+                  "SUPERSCRIPT": {"NAME", "LPAR", "PI"}, "RPAR": {"LPAR"}}
+
+
+def _implied_product(prev: Token, token: Token) -> bool:
+    follows = _IMPLIED_AFTER.get(prev.type)
+    return follows is not None and token.type in follows and prev.end_line == token.line
+
+
+def _check_tabs(indent: tuple[int, int], level: tuple[int, int], text: str,
+                newline: Token, before: tuple[int, str]) -> None:
+    """Python's TabError: a line whose indentation compares with its block's one way
+    when a tab is 8 columns and another way when it is 1 is ambiguous. `before` is the
+    line number and indentation of the last indented line, for the message."""
+    wide, narrow = indent
+    if (wide > level[0]) == (narrow > level[1]) and (wide == level[0]) == (narrow == level[1]):
+        return
+    line = newline.end_line
+    span = Span(line, 1, newline.end_pos - len(text), newline.end_pos, line, len(text) + 1)
+    raise AdcliSyntaxError(
+        f"inconsistent use of tabs and spaces: line {line} is indented with "
+        f"{_whitespace(text)} and line {before[0]} with {_whitespace(before[1])}", span,
+        hint="indent with spaces only (or with tabs only): how many spaces a tab stands "
+             "for is not agreed")
+
+
+def _whitespace(text: str) -> str:
+    """'a tab and 4 spaces': an indentation in words."""
+    def count(n: int, word: str) -> str:
+        return f"a {word}" if n == 1 else f"{n} {word}s"
+
+    tabs, spaces = text.count("\t"), text.count(" ")
+    parts = [count(tabs, "tab")] if tabs else []
+    parts += [count(spaces, "space")] if spaces else []
+    return " and ".join(parts) or "nothing"
 
 
 # ---- syntax errors in words ------------------------------------------------------
@@ -292,6 +358,9 @@ _OPERATOR_VALUES = {
     "and", "or", "if", ".", "(", "[",
 }
 _LAYOUT = {"_NEWLINE", "_INDENT", "_DEDENT", "$END"}
+# Two values side by side with no operator between them (x y, 2 3, x(1) y).
+_VALUE_END = {"NAME", "NUMBER", "RPAR", "RSQB", "PI", "TRUE", "FALSE", "SUPERSCRIPT"}
+_VALUE_START = {"NAME", "NUMBER", "PI", "TRUE", "FALSE"}
 _BLOCK_KEYWORDS = {"IF", "ELIF", "ELSE", "FOR", "WHILE", "DEF"}
 # Python words a user may reach for; the message names them instead of the next token.
 _UNSUPPORTED_WORDS = {
@@ -364,13 +433,6 @@ def _unexpected_character(error: UnexpectedCharacters, text: str) -> AdcliSyntax
         return AdcliSyntaxError(
             f"unexpected character '{char}'; use '{words[char]}' instead", span
         )
-    if char == "!":
-        before = text[:error.pos_in_stream].rstrip()[-1:]
-        if before and (before.isalnum() or before in ")]_"):
-            return AdcliSyntaxError(
-                "'!' after a value (a factorial) is not part of the adcli language yet",
-                span, hint="for 'is not equal' write '!=', for negation 'not x'")
-        return AdcliSyntaxError("unexpected character '!'; use 'not' or '!='", span)
     return AdcliSyntaxError(f"unexpected character {char!r}", span)
 
 
@@ -402,6 +464,11 @@ def _unexpected_token(
         )
     if tok.type == "_INDENT":
         return AdcliSyntaxError("unexpected indent", _tok_span(tok))
+    if tok.type == "BANG":
+        return AdcliSyntaxError(
+            "'!' before a value is not negation in adcli", _tok_span(tok),
+            hint="write 'not x' for negation and '!=' for 'is not equal'; 'n!' after a "
+                 "value is the factorial")
     if tok.type == "NAME" and tok.value in _UNSUPPORTED_WORDS:
         return AdcliSyntaxError(f"'{tok}' is not part of the adcli language", _tok_span(tok))
     if prev is not None and prev.type == "NAME" and prev.value in _UNSUPPORTED_WORDS:
@@ -422,6 +489,12 @@ def _unexpected_token(
             "cannot assign here: the left side of '=' must be a name (use '==' to compare)",
             _tok_span(tok),
         )
+    if (prev is not None and prev.type in _VALUE_END and tok.type in _VALUE_START
+            and prev.end_line == tok.line and "STAR" in expected):
+        return AdcliSyntaxError(
+            f"unexpected {_describe_token(tok)} after '{prev}'", _tok_span(tok),
+            hint=f"for a product write '{prev}*{tok}'" if prev.type in _VALUE_START
+            else "for a product write '*' between them")
     if tok.type == "AUGOP":
         return AdcliSyntaxError(
             f"cannot assign here: the left side of '{tok}' must be a name", _tok_span(tok)
@@ -466,7 +539,17 @@ class _ASTBuilder(Transformer):
 
     def __init__(self) -> None:
         super().__init__(visit_tokens=False)
-        self.length = 0
+        self.begin("")
+
+    def begin(self, text: str) -> None:
+        """Start a parse of `text` (its last character is the newline parse() adds)."""
+        self.text = text
+        self.length = len(text) - 1 if text else 0
+        # Implied products not (yet) in parentheses, and parenthesized expressions, by
+        # id: `1/2x` is ambiguous where `1/(2x)` is not, and `sin^2(x)` needs to know
+        # that `(x)` was written in parentheses.
+        self.implied: set[int] = set()
+        self.parenthesized_ids: set[int] = set()
 
     # -- program structure
     def start(self, lines):  # type: ignore[no-untyped-def]
@@ -582,11 +665,97 @@ class _ASTBuilder(Transformer):
     add = _binop("add")
     subtract = _binop("subtract")
     multiply = _binop("multiply")
-    divide = _binop("divide")
-    floor_divide = _binop("floor_divide")
-    mod = _binop("mod")
     matmul = _binop("matmul")
     pow = _binop("pow")
+    _divide = _binop("divide")
+    _floor_divide = _binop("floor_divide")
+    _mod = _binop("mod")
+
+    def divide(self, children):  # type: ignore[no-untyped-def]
+        self._unambiguous(children, "/")
+        return self._divide(children)
+
+    def floor_divide(self, children):  # type: ignore[no-untyped-def]
+        self._unambiguous(children, "//")
+        return self._floor_divide(children)
+
+    def mod(self, children):  # type: ignore[no-untyped-def]
+        self._unambiguous(children, "%")
+        return self._mod(children)
+
+    def _source(self, node: object) -> str:
+        span = _span_of(node)
+        return self.text[span.start:span.end]
+
+    def _unambiguous(self, children, op: str) -> None:  # type: ignore[no-untyped-def]
+        """`1/2x`: some calculators read 1/(2x), others (1/2)x; say both."""
+        left, right = children
+        if id(right) not in self.implied:
+            return
+        a, b = self._source(left), self._source(right)
+        first, rest = self._source(right.left), self._source(right.right)
+        shown = self.text[_span_of(left).start:_span_of(right).end]
+        raise AdcliSyntaxError(
+            f"'{shown}' is ambiguous: calculators read it as {a}{op}({b}) or as "
+            f"({a}{op}{first})*{rest}", _join(left.span, right.span),
+            hint=f"write '{a}{op}({b})' for the first reading or '({a}{op}{first})*{rest}' "
+                 "for the second")
+
+    def implicit_multiply(self, children):  # type: ignore[no-untyped-def]
+        left, _implicit, right = children
+        rewritten = self._function_power(left, right)
+        if rewritten is not None:
+            return rewritten
+        node = ast.BinOp("multiply", left, right, _join(left.span, right.span))
+        self.implied.add(id(node))
+        return node
+
+    def _function_power(self, left, right):  # type: ignore[no-untyped-def]
+        """`sin^2(x)` is sin(x)^2, as on paper; `sin^-1(x)` (asin or 1/sin) is an error
+        that shows both. Only for a builtin function's name, so that `a^2(x+1)` stays
+        a product."""
+        if not (isinstance(left, ast.BinOp) and left.op == "pow"
+                and isinstance(left.left, ast.Name) and id(right) in self.parenthesized_ids):
+            return None
+        from adcli.lang import builtins  # only here: it imports the engine
+
+        name = left.left.id
+        if not builtins.is_builtin(name):
+            return None
+        exponent = left.right
+        span = _join(left.span, right.span)
+        written = self.text[span.start:span.end]
+        arg = self._source(right)[1:-1]  # without its parentheses
+        if isinstance(exponent, ast.UnaryOp) and exponent.op == "negative":
+            power = self._source(exponent)
+            inverse = f"a{name}"
+            readings = [f"{name}({arg})^{power}"]
+            if power.replace(" ", "") in ("-1", "−1") and builtins.is_builtin(inverse):
+                readings = [f"{inverse}({arg}) (the inverse function)",
+                            f"1/{name}({arg}) (the reciprocal)"]
+            raise AdcliSyntaxError(
+                f"'{written}' is ambiguous: write " + " or ".join(readings), span,
+                hint="a negative power of a function's name is not read as a power of "
+                     "its value")
+        call = ast.Call(left.left, (right,), (), _join(left.left.span, right.span))
+        return ast.BinOp("pow", call, exponent, span)
+
+    def parenthesized(self, children):  # type: ignore[no-untyped-def]
+        open_, inner, close = children
+        # The node spans its parentheses, so that messages quote '(x+1)', not 'x+1)'.
+        node = dataclasses.replace(inner, span=_join(_tok_span(open_), _tok_span(close)))
+        self.parenthesized_ids.add(id(node))
+        return node
+
+    def factorial(self, children):  # type: ignore[no-untyped-def]
+        value, bang = children
+        span = _join(value.span, _tok_span(bang))
+        if (isinstance(value, ast.Call) and value.func.id == "factorial"
+                and value.func.span.end == bang.start_pos):
+            raise AdcliSyntaxError(
+                "'n!!' (the double factorial) is not part of the adcli language", span,
+                hint="for the factorial of a factorial write '(n!)!'")
+        return ast.Call(ast.Name("factorial", _tok_span(bang)), (value,), (), span)
 
     def negative(self, children):  # type: ignore[no-untyped-def]
         sign, operand = children

@@ -109,7 +109,7 @@ SYNTAX_ERRORS = [
     ("f(a=1, 2)", "a positional argument cannot follow a keyword argument", 1, 8),
     ("def f(x=1, y): pass", "parameter 'y' without a default follows one with a default", 1, 12),
     ("def f(x, x): pass", "duplicate parameter 'x' in function 'f'", 1, 10),
-    ("f(x)(y)", "only functions called by name can be called", 1, 1),
+    ("x[0](y)", "only functions called by name can be called", 1, 1),
     ("tf.multiply(a, b)", "'.multiply' is not available: '.shape' is the only attribute", 1, 1),
     ("x = for", "expected an expression after '=', found 'for'", 1, 5),
     ("else: x = 1", "unexpected 'else'", 1, 1),
