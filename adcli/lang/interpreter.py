@@ -417,9 +417,18 @@ class _Compiler:
         return AdcliNameError(f"unknown name '{name}'{self.suggest(name, candidates)}", span,
                               unknown=name)
 
-    def unknown_function(self, name: str, span: Span) -> AdcliNameError:
+    def unknown_function(self, name: str, span: Span, product: bool = False) -> AdcliNameError:
+        """`product`: the call has one argument and `name` is a value (an input, a
+        constant, a variable), so `x(x+1)` was likely meant as a product."""
         candidates = sorted(set(B.all_names()) | self.function_names)
-        return AdcliNameError(f"unknown function '{name}'{self.suggest(name, candidates)}", span)
+        hint = f"for a product write '{name}*(...)'" if product else None
+        return AdcliNameError(f"unknown function '{name}'{self.suggest(name, candidates)}", span,
+                              hint=hint)
+
+    def _looks_like_a_product(self, node: ast.Call) -> bool:
+        return len(node.args) == 1 and not node.keywords and (
+            node.func.id in B.CONSTANTS or node.func.id in self.st.watch
+            or node.func.id in self.global_names)
 
     # -- blocks
     def block(self, body: tuple[ast.Stmt, ...], scope: _Scope) -> Callable[[dict], Any]:
@@ -1051,7 +1060,8 @@ class _Compiler:
         static = self._static_call(node, name, args, keywords, scope)
         if not user_defined:
             if static is None:
-                raise self.unknown_function(name, node.func.span)
+                raise self.unknown_function(name, node.func.span,
+                                            self._looks_like_a_product(node))
             return static
         load = self.expr_Name(node.func, scope) if name in scope.local_names else None
         st = self.st
@@ -1066,7 +1076,9 @@ class _Compiler:
             if function is None:
                 raise self.unknown_function(name, node.func.span)
             raise AdcliTypeError(f"'{name}' is {_describe(function)}, not a function",
-                                 node.func.span)
+                                 node.func.span,
+                                 hint=f"for a product write '{name}*(...)'"
+                                 if len(node.args) == 1 and not node.keywords else None)
 
         return dynamic_call
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from click.testing import CliRunner
 
 from adcli import api
+from adcli.cli.main import cli
 from adcli.errors import AdcliSyntaxError
 from adcli.lang import parse
 from adcli.lang.ast import dump
@@ -161,3 +163,11 @@ def test_parenthesized_operands_are_quoted_whole_in_messages():
     with pytest.raises(AdcliSyntaxError) as caught:
         parse("(x+1)(x-1) y")
     assert caught.value.hint == "for a product write '*' between them"
+
+
+@pytest.mark.parametrize("source", ["x(x+1)", "y = 3; y(x+1)", "e(x+1)"])
+def test_calling_a_value_hints_at_the_product_it_likely_meant(source):
+    result = CliRunner().invoke(cli, ["eval", source, "--at", "x=2"])
+    assert result.exit_code == 1
+    assert "for a product write" in result.output
+    assert "*(...)" in result.output
