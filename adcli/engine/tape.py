@@ -230,6 +230,10 @@ class GradientTape:
         for t, seed in zip(targets, seeds, strict=True):
             if not isinstance(t, Tensor):
                 continue
+            if t._trainable and self._watch_accessed_variables:
+                # TensorFlow reads a variable target inside the tape, which watches it:
+                # `result = v0` under a Python `if` has d result/d v0 = 1.
+                self._watch_one(t)
             seed = _ones_seed(t) if seed is None else ops.convert_to_tensor(seed, t.dtype)
             previous = adjoints.get(t._id)
             adjoints[t._id] = seed if previous is None else ops.add(previous, seed)

@@ -679,3 +679,23 @@ def test_explain_names_the_non_differentiable_operation_in_between(f, blocker) -
     assert tape.gradient(y, x) is None
     assert tape.explain(y, x) == (
         f"the result depends on it only through non-differentiable operations ({blocker})")
+
+
+def test_a_variable_as_the_target_is_read_inside_the_tape_as_in_tensorflow():
+    # TensorFlow's "Introduction to gradients" guide, control flow: the target is the
+    # variable chosen by a Python `if`; its gradient with respect to itself is 1.
+    x = tf.constant(1.0)
+    v0, v1 = tf.Variable(2.0), tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        result = v0 if x > 0.0 else v1 ** 2
+    dv0, dv1 = tape.gradient(result, [v0, v1])
+    assert float(dv0) == 1.0
+    assert dv1 is None
+
+
+def test_a_variable_target_is_not_watched_when_the_tape_watches_nothing_by_itself():
+    v0 = tf.Variable(2.0)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        result = v0
+    assert tape.gradient(result, v0) is None
