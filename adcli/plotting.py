@@ -25,6 +25,15 @@ from adcli.errors import AdcliUsageError
 # while the 1/d spikes next to a pole, many spans away, are cut off.
 LOW_PERCENTILE, HIGH_PERCENTILE, REACH = 5.0, 95.0, 2.0
 MARGIN = 0.05  # of the span on each side, so that extremes do not touch the frame
+# An extreme past the reach is a pole's spike when a neighbouring sample differs from
+# it by more than SPIKE_JUMP of its distance from the middle band: the sample nearest
+# a pole outgrows its neighbours (1/d against 1/(d + h): by half or more), while a
+# smooth peak or a steep end that the samples resolve changes little from one sample
+# to the next. A side with a spike ends at SPIKE_PERCENTILES of the curve's values:
+# only the samples nearest the poles (2.5% on that side) leave the plot, so tan(x)
+# over -3:3 gets about -15..15, not the hundreds of its spikes.
+SPIKE_JUMP = 0.4
+SPIKE_PERCENTILES = (2.5, 97.5)
 
 
 @dataclass(frozen=True)
@@ -77,8 +86,7 @@ def curves(program: Any, variable: str, grid: np.ndarray, order: int,
                 for d in batch.derivatives]
     broken = [(wrt, *break_at_poles(grid, np.asarray(y, dtype=np.float64)))
               for wrt, y in columns]
-    limits = ylim if ylim is not None else robust_range(
-        np.concatenate([y for _, _, y in broken]))
+    limits = ylim if ylim is not None else y_range([y for _, _, y in broken])
     # Far outside the y-range only the direction a curve leaves in matters: cut the
     # curves one span beyond it, so that no renderer rasterizes a line to 10^9.
     span = limits[1] - limits[0]
@@ -150,16 +158,76 @@ def segments(x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]
 
 
 def robust_range(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
-    """A y-range that shows every finite value except outlying spikes (as next to a
-    pole), with a small margin; (-1, 1) when nothing is finite."""
-    finite = np.asarray(values, dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
-    if not finite.size:
-        return (-1.0, 1.0)
-    low, high = (float(v) for v in np.percentile(finite, [LOW_PERCENTILE, HIGH_PERCENTILE]))
+    """A y-range that shows every finite value of one curve (values in x order) except
+    outlying spikes (as next to a pole), with a small margin; (-1, 1) when nothing is
+    finite."""
+    return y_range([np.asarray(values, dtype=np.float64)])
+
+
+def curve_band(y: np.ndarray, whole: bool = False) -> tuple[float, float, bool] | None:
+    """(low, high, spiky) of one curve (values in x order, NaN at its gaps): its
+    extremes, except that a side is cut where the curve runs away. Past REACH spans of
+    the middle 90% of its values, a pole's spike (see SPIKE_JUMP) cuts the side at
+    SPIKE_PERCENTILES, and `spiky` is True; a resolved steep stretch or narrow peak
+    (exp(exp(x)), exp(-100x^2)) is kept `whole`, else cut at REACH spans. None when
+    nothing is finite."""
+    y = np.asarray(y, dtype=np.float64)
+    finite = np.isfinite(y)
+    if not finite.any():
+        return None
+    values = y[finite]
+    low, high = (float(v) for v in np.percentile(values, [LOW_PERCENTILE, HIGH_PERCENTILE]))
     span = high - low
-    low = max(float(finite.min()), low - REACH * span)
-    high = min(float(finite.max()), high + REACH * span)
+    spike_low, spike_high = (float(v) for v in np.percentile(values, SPIKE_PERCENTILES))
+    lowest = int(np.argmin(np.where(finite, y, np.inf)))
+    highest = int(np.argmax(np.where(finite, y, -np.inf)))
+    spiky = False
+    bottom, top = float(y[lowest]), float(y[highest])
+    # A spike's side never reaches further than a resolved steep side would.
+    if bottom < low - REACH * span:
+        if _is_spike(y, lowest, low):
+            bottom, spiky = max(spike_low, low - REACH * span), True
+        elif not whole:
+            bottom = low - REACH * span
+    if top > high + REACH * span:
+        if _is_spike(y, highest, high):
+            top, spiky = min(spike_high, high + REACH * span), True
+        elif not whole:
+            top = high + REACH * span
+    return bottom, top, spiky
+
+
+def _is_spike(y: np.ndarray, i: int, edge: float) -> bool:
+    """Whether the extreme y[i] outgrows a finite neighbour by more than SPIKE_JUMP of
+    its distance from `edge` (an isolated sample counts as a spike)."""
+    jumps = [abs(float(y[i] - y[j])) for j in (i - 1, i + 1)
+             if 0 <= j < y.size and np.isfinite(y[j])]
+    return not jumps or max(jumps) > SPIKE_JUMP * abs(float(y[i]) - edge)
+
+
+def y_range(curves: Sequence[np.ndarray]) -> tuple[float, float]:
+    """A y-range for curves f, f', f'', ... (each in x order): the band (curve_band) of
+    their values taken together, and the whole of f but its poles' spikes, with a
+    small margin; (-1, 1) when nothing is finite.
+
+    The curves taken stop at the first one with a pole: its derivatives have poles at
+    the same places and steeper (tan's derivative 1 + tan^2 outgrows tan), so they
+    would squash it; the range is then the function's, and its derivatives leave the
+    plot near the poles."""
+    kept: list[np.ndarray] = []
+    for y in curves:
+        kept.append(np.asarray(y, dtype=np.float64))
+        band = curve_band(kept[-1])
+        if band is not None and band[2]:
+            break
+    # A NaN between two curves: the end of one is not the neighbour of the next.
+    gap = np.full(1, np.nan)
+    bands = [curve_band(np.concatenate([part for y in kept for part in (y, gap)])),
+             curve_band(kept[0], whole=True)] if kept else []
+    bands = [band for band in bands if band is not None]
+    if not bands:
+        return (-1.0, 1.0)
+    low, high = min(band[0] for band in bands), max(band[1] for band in bands)
     span = high - low
     if span <= 0:
         # A constant: centre it in a range of its own size (or 1 around zero).

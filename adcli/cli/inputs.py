@@ -4,7 +4,8 @@ One responsibility: turn `PROGRAM | -f FILE | -`, `--at`, `--let`, `--points` an
 `--wrt` into a program text, constants and a stream of chunks of points. Values
 are adcli expressions, evaluated through the API; `START:STOP:COUNT` ranges form a
 cartesian grid; `--points` CSV/TSV files are read in chunks so that memory stays
-flat for any number of rows. Imports click (for its exception type) and adcli.api.
+flat for any number of rows, by numpy, and by the csv module too where a chunk holds
+RFC 4180 quotes. Imports click (for its exception type) and adcli.api.
 """
 
 from __future__ import annotations
@@ -113,9 +114,7 @@ class PointSource:
             raise InputError("--points: the file is empty; it needs a header row naming the "
                              "inputs, e.g. 'x,y'")
         delimiter = "\t" if "\t" in header else ","
-        import csv  # only a points file needs it
-
-        names = [n.strip() for n in next(csv.reader([header], delimiter=delimiter))]
+        names = [n.strip() for n in _quoted_fields(header.rstrip("\r\n"), delimiter, 1)]
         for i, name in enumerate(names):
             if not name.isidentifier():
                 raise InputError(f"--points: the header names {name!r}, which is not an "
@@ -134,11 +133,17 @@ class PointSource:
             table = _read_rows(lines, delimiter, len(names))
             kept = lines
             if table is None or table.shape[0] != len(lines):
+                quoted: dict[int, tuple[str, list[str]]] = {}
+                if table is None and '"' in "".join(lines):
+                    # Quoted values (RFC 4180): only a chunk that numpy could not read
+                    # and that has a quote pays for the csv module.
+                    lines, quoted = _unquoted(lines, delimiter, names, line_number + 1)
                 # Blank lines: drop them, so that rows and their text stay aligned.
                 kept = [line for line in lines if line.strip()]
                 table = _read_rows(kept, delimiter, len(names))
                 if table is None:
-                    raise InputError(_bad_row(lines, delimiter, names, line_number + 1))
+                    raise InputError(_bad_row(lines, delimiter, names, line_number + 1,
+                                              quoted))
             line_number += len(lines)
             lines = kept
             if not lines:
@@ -176,28 +181,108 @@ def _read_rows(lines: list[str], delimiter: str, width: int) -> np.ndarray | Non
     return table if table.shape[1] == width else None
 
 
-def _bad_row(lines: list[str], delimiter: str, names: list[str], first_line: int) -> str:
+def _bad_row(lines: list[str], delimiter: str, names: list[str], first_line: int,
+             quoted: dict[int, tuple[str, list[str]]] | None = None) -> str:
     """The message for the first row of `lines` (line `first_line` of the file onwards)
-    that is not one number per header name: its line number, its text and what is wrong."""
+    that is not one number per header name: its line number, its text and what is wrong.
+    A line that was quoted is judged by its values and shown as written (`quoted`)."""
     for offset, line in enumerate(lines):
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        where = f"--points: line {first_line + offset}: {shown!r}"
-        fields = text.split(delimiter)
-        if len(fields) != len(names):
-            return (f"{where} has {len(fields)} value{'s' if len(fields) != 1 else ''}, but "
-                    f"the header names {len(names)} ({delimiter.join(names)})")
-        for column, (field, name) in enumerate(zip(fields, names, strict=True), 1):
-            if not field.strip():
-                return f"{where} has an empty value in column {column} ({name})"
-            try:
-                float(field)
-            except ValueError:
-                return f"{where}: {field.strip()!r} in column {column} ({name}) is not a number"
+        text, fields = (quoted or {}).get(offset) or (text, text.split(delimiter))
+        problem = _row_problem(text, fields, names, first_line + offset, delimiter)
+        if problem is not None:
+            return problem
     return (f"--points: a row from line {first_line} on is not {len(names)} numbers "
             f"({delimiter.join(names)})")
+
+
+def _where(text: str, line_number: int) -> str:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return f"--points: line {line_number}: {shown!r}"
+
+
+def _row_problem(text: str, fields: list[str], names: list[str], line_number: int,
+                 delimiter: str) -> str | None:
+    """What is wrong with a row whose values are `fields` (line `line_number` of the file,
+    written as `text`), or None when it is one number per header name."""
+    where = _where(text, line_number)
+    if len(fields) != len(names):
+        return (f"{where} has {len(fields)} value{'s' if len(fields) != 1 else ''}, but "
+                f"the header names {len(names)} ({delimiter.join(names)})")
+    for column, (field, name) in enumerate(zip(fields, names, strict=True), 1):
+        if not field.strip():
+            return f"{where} has an empty value in column {column} ({name})"
+        try:
+            float(field)
+        except ValueError:
+            return f"{where}: {field.strip()!r} in column {column} ({name}) is not a number"
+    return None
+
+
+def _quoted_fields(text: str, delimiter: str, line_number: int) -> list[str]:
+    """The values of one line as RFC 4180 reads them: a value in double quotes may hold
+    the delimiter, and `""` inside it is one quote; spaces before a value are skipped.
+    Malformed quoting is a usage error naming the line."""
+    import csv  # only quoted text needs it
+
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=True,
+                               skipinitialspace=True), [])
+    except csv.Error as error:
+        if "end of data" in str(error):
+            why = "a quote is opened but not closed on its line (a value cannot span lines)"
+        elif "expected after" in str(error):
+            why = "a closing quote must be followed by the delimiter or the end of the line"
+        else:
+            why = str(error)
+        raise InputError(f"{_where(text, line_number)}: malformed quoting: {why} (quote a "
+                         f"whole value, as in \"1.5\",2, and write a quote inside quotes "
+                         f"as \"\")") from None
+
+
+def _unquoted(lines: list[str], delimiter: str, names: list[str],
+              first_line: int) -> tuple[list[str], dict[int, tuple[str, list[str]]]]:
+    """The lines (from line `first_line` of the file on) with the quoting of the lines
+    that hold a quote undone, their values joined by the delimiter (other lines are kept
+    as they are), and each such line's offset -> (its text as written, its values), for
+    the message should a value not be a number. Malformed quoting is a usage error
+    naming the line."""
+    import csv  # only quoted text needs it
+
+    offsets = [i for i, line in enumerate(lines) if '"' in line]
+    texts = [lines[i].rstrip("\r\n") for i in offsets]
+    try:
+        rows = list(csv.reader(texts, delimiter=delimiter, strict=True,
+                               skipinitialspace=True))
+    except csv.Error:
+        rows = []
+    # As many rows as lines: no quote was left open to run on into the next line. Then
+    # the values joined hold as many delimiters as they did between them, and no quote:
+    # no value held either, so each joined line has the row's values and nothing else.
+    joined = [delimiter.join(fields) for fields in rows]
+    text = "\n".join(joined)
+    if len(rows) != len(texts) or '"' in text or \
+            text.count(delimiter) != sum(map(len, rows)) - len(rows):
+        # The slow path, for the message about the first line that is wrong: malformed
+        # (which _quoted_fields raises), or not one number per name (as a quoted value
+        # that holds the delimiter or a quote).
+        quoted_at = set(offsets)
+        for offset, line in enumerate(lines):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            fields = _quoted_fields(text, delimiter, first_line + offset) \
+                if offset in quoted_at else text.split(delimiter)
+            problem = _row_problem(text, fields, names, first_line + offset, delimiter)
+            if problem is not None:
+                raise InputError(problem)
+        raise InputError(f"--points: malformed quoting from line {first_line} on")
+    result = list(lines)
+    for offset, line in zip(offsets, joined, strict=True):
+        result[offset] = line + "\n"
+    return result, dict(zip(offsets, zip(texts, rows, strict=True), strict=True))
 
 
 def _is_stdin(stream: IO[str] | None) -> bool:
@@ -351,41 +436,54 @@ def parse_wrt(wrt: str | None) -> list[str] | None:
     return names
 
 
-def parse_over(overs: tuple[str, ...], samples: int,
-               lets: tuple[str, ...]) -> tuple[dict[str, np.ndarray], str, np.ndarray]:
+def parse_over(overs: tuple[str, ...], samples: int, lets: tuple[str, ...],
+               ats: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], str, np.ndarray]:
     """`plot --over NAME=START:STOP[:COUNT] --let ...` -> (the constants, NAME, the points:
-    --samples of them unless COUNT is given). A plot is over one variable: a second
-    --over, or a range in --let, is a usage error that says so."""
+    --samples of them unless COUNT is given). `--at NAME=START:STOP[:COUNT]`, the range
+    syntax of the other commands, is the same as --over. A plot is over one variable: a
+    second range, a --at that is not a range, or a range in --let, is a usage error that
+    says so."""
     example = "--over x=-3:3"
-    if not overs:
-        raise InputError(f"plot needs the variable and its range, for example {example}")
+    if not overs and not ats:
+        raise InputError(f"plot needs the variable and its range, for example {example} "
+                         f"(or --at x=-3:3)")
     assignments = [split_assignment("--over", text, "x=-3:3") for text in overs]
+    assignments += [split_assignment("--at", text, "x=-3:3") for text in ats]
+    for given in assignments:
+        if given.option == "--at" and not _top_level_colons(given.text):
+            raise InputError(f"--at {given.name}={given.text}: a plot is over one variable "
+                             f"with a range, for example --at x=-3:3; give other names a "
+                             f"value with --let, e.g. --let {given.name}={given.text}")
     if len(assignments) > 1:
         names = ", ".join(a.name for a in assignments)
-        raise InputError(f"a plot is over one variable, but --over is given {len(overs)} "
-                         f"times ({names}); give the others a value with --let, e.g. "
-                         f"--let {assignments[1].name}=1")
+        options = list(dict.fromkeys(a.option for a in assignments))
+        given = f"{options[0]} is given {len(assignments)} times" if len(options) == 1 \
+            else f"--over and --at give {len(assignments)} ranges"
+        raise InputError(f"a plot is over one variable, but {given} ({names}); give the "
+                         f"others a value with --let, e.g. --let {assignments[1].name}=1")
     for text in lets:
         if _top_level_colons(text.partition("=")[2]):
             raise InputError(f"a plot is over one variable, but --let {text} is a range; "
                              f"give it one value, e.g. --let {text.partition('=')[0]}=1")
     constants = parse_constants(lets)
     over = assignments[0]
+    option = over.option
+    example = f"{option} x=-3:3"
     if over.name in constants:
-        raise InputError(f"{over.name} is given by both --over and --let")
+        raise InputError(f"{over.name} is given by both {option} and --let")
     colons = _top_level_colons(over.text)
-    if not colons:
-        raise InputError(f"--over {over.name}={over.text} needs a range START:STOP, for "
-                         f"example --over {over.name}=-3:3")
+    if not colons or len(colons) > 2:
+        raise InputError(f"{option} {over.name}={over.text} needs a range START:STOP, for "
+                         f"example {option} {over.name}=-3:3 (or START:STOP:COUNT)")
     text = over.text if len(colons) > 1 else f"{over.text}:{samples}"
-    grid = parse_range(Assignment("--over", over.name, text), constants)
+    grid = parse_range(Assignment(option, over.name, text), constants)
     assert grid is not None
     if grid.size < 2 or grid[0] == grid[-1]:
-        raise InputError(f"--over {over.name}={over.text}: a plot needs at least two "
+        raise InputError(f"{option} {over.name}={over.text}: a plot needs at least two "
                          f"different points, for example {example}")
     if not np.isfinite(float(grid[-1]) - float(grid[0])):
-        raise InputError(f"--over {over.name}={over.text}: the range is wider than float64 can "
-                         f"span (STOP - START overflows), for example {example}")
+        raise InputError(f"{option} {over.name}={over.text}: the range is wider than float64 "
+                         f"can span (STOP - START overflows), for example {example}")
     return constants, over.name, grid
 
 

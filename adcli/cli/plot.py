@@ -2,8 +2,9 @@
 or SVG file with matplotlib.
 
 One responsibility: put curves that adcli.plotting already evaluated, broke at poles
-and gave a y-range on a canvas, with axes, tick labels, a legend and one colour (or,
-without colour, one marker character) per curve. No numerics happen here. Imports
+and gave a y-range on a canvas, with axes, tick labels, a legend (in the terminal a
+line under the plot, so that it covers no curve) and one colour (or, without colour,
+one marker character) per curve. No numerics happen here. Imports
 plotext and matplotlib only inside the functions that draw, so that no other
 command pays for them; matplotlib is an optional extra (`pip install 'adcli[plot]'`).
 Imports numpy, adcli.plotting (types), adcli.errors and cli.render (labels).
@@ -21,6 +22,10 @@ from adcli.plotting import Curve, Plot, nice_ticks
 
 # Without colour, curves are told apart by their marker character.
 MARKERS = ("•", "+", "x", "o", "*", "#", "%", "@")
+# With colour, curves are told apart by these colours (plotext's "simple" sequence:
+# bright blue, green, red, cyan, magenta, yellow, then blue and green).
+COLORS = (12, 10, 9, 14, 13, 11, 4, 2)
+LEGEND_GAP = "   "
 MIN_WIDTH, MIN_HEIGHT = 40, 12
 IMAGE_INCHES, IMAGE_DPI = (8.0, 5.0), 100  # 800 x 500 pixels; SVG 576 x 360 pt
 IMAGE_FORMATS = (".png", ".svg")
@@ -40,22 +45,25 @@ def curve_label(curve: Curve, unicode: bool) -> str:
 def terminal(plot: Plot, title: str, size: tuple[int, int], color: bool,
              unicode: bool = True) -> str:
     """The plot as text for a terminal of `size` (columns, rows), with ANSI colours when
-    `color`, else one marker character per curve."""
+    `color`, else one marker character per curve. The legend is a line of its own
+    under the plot (more when it does not fit the width), never drawn over a curve."""
     import plotext
 
     figure = plotext.figure
     figure.clear()  # plotext keeps one global figure; a second call must start afresh
     # "simple": colours on the curves only, so the frame suits light and dark terminals.
     figure.theme("simple" if color else "colorless")
-    width, height = size
-    figure.plot_size(max(width, MIN_WIDTH), max(height, MIN_HEIGHT))
+    width, height = max(size[0], MIN_WIDTH), size[1]
+    keys = legend_lines(plot, width, color, unicode)
+    figure.plot_size(width, max(height - len(keys), MIN_HEIGHT))
     for k, curve in enumerate(plot.curves):
         finite = np.isfinite(curve.y)
         kept = np.flatnonzero(finite)
-        marker = None if color else MARKERS[k % len(MARKERS)]
+        marker = plotext.marker(None, pixel=plotext.pixel(foreground=curve_color(k))) \
+            if color else MARKERS[k % len(MARKERS)]
         signal = figure.signal(curve.x[finite].tolist(), curve.y[finite].tolist(),
                                marker=marker)
-        signal.label(curve_label(curve, unicode)).lines()
+        signal.lines()
         # plotext gets the finite points only; the first point after a gap must not be
         # joined to the last one before it.
         for start in np.flatnonzero(np.diff(kept) > 1) + 1:
@@ -69,7 +77,42 @@ def terminal(plot: Plot, title: str, size: tuple[int, int], color: bool,
         ticks = nice_ticks(low, high, count)
         if ticks:
             figure.ruler(axis).ticks(ticks, [f"{t:.6g}" for t in ticks])
-    return figure.build().string(colorless=not color)
+    drawn = figure.build().string(colorless=not color).rstrip("\n")
+    return "\n".join([drawn, *keys]) + "\n"
+
+
+def curve_color(k: int) -> int:
+    """The terminal colour (of 256) of curve k: plotext's own sequence, set explicitly
+    so that the legend line can use the same colours."""
+    return COLORS[k % len(COLORS)]
+
+
+def legend_lines(plot: Plot, width: int, color: bool, unicode: bool) -> list[str]:
+    """The legend: `• f   + df/dx   x d²f/dx²` (a coloured line sample per curve with
+    colour), centred in `width` columns, on as many lines as the entries need."""
+    import plotext
+
+    sample = "──" if unicode else "--"
+    entries = []
+    for k, curve in enumerate(plot.curves):
+        text = f"{sample if color else MARKERS[k % len(MARKERS)]} {curve_label(curve, unicode)}"
+        shown = plotext.colorize(text, pixel=plotext.pixel(foreground=curve_color(k))) \
+            .string() if color else text
+        entries.append((text, shown))
+    lines: list[list[tuple[str, str]]] = [[]]
+    for entry in entries:
+        line = lines[-1]
+        if line and len(LEGEND_GAP.join(t for t, _ in [*line, entry])) > width - 2:
+            lines.append([entry])
+        else:
+            line.append(entry)
+    result = []
+    for line in lines:
+        plain = LEGEND_GAP.join(t for t, _ in line)
+        left = max(width - len(plain), 0) // 2
+        right = max(width - len(plain) - left, 0)
+        result.append(" " * left + LEGEND_GAP.join(s for _, s in line) + " " * right)
+    return result
 
 
 def terminal_size() -> tuple[int, int]:

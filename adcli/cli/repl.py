@@ -52,7 +52,9 @@ COMMANDS: dict[str, str] = {
 }
 
 HELP = """\
-Type statements and expressions of the adcli language; an expression's value is printed.
+Type statements and expressions of the adcli language; an expression's value is printed
+(type x, not print(x)). A number assigned is a variable to differentiate (x = 3.0, not
+tf.Variable(3.0), which is the Python API's: import adcli as tf, in a Python program).
 Variables, functions and the gradient tape persist, so a later line can differentiate
 with respect to an earlier variable:  x = ones(2, 2); y = sum(x); z = y * y; grad(z, x)
 A line ending with ':' opens a block (def, for, if, while); a blank line closes it.
@@ -207,7 +209,7 @@ class Repl:
                 return
             self.statement(text)
         except AdcliError as error:
-            self.error(render_error(error))
+            self.error(render_error(python_habit_hint(error)))
         except Exception as error:
             # No input may end the session; but say that this failure is adcli's bug.
             self.error(f"internal error: {type(error).__name__}: {error}")
@@ -253,7 +255,8 @@ class Repl:
 
     def cmd_load(self, rest: str) -> None:
         if not rest:
-            raise AdcliUsageError("usage: :load FILE")
+            # Rendered as "usage error: ...": the word usage once.
+            raise AdcliUsageError(":load needs a file: :load FILE")
         try:
             text = Path(os.path.expanduser(rest)).read_text()
         except OSError as error:
@@ -315,7 +318,8 @@ class Repl:
     def cmd_grad(self, rest: str) -> None:
         match = _GRAD.match(rest)
         if match is None:
-            raise AdcliUsageError("usage: :grad EXPR wrt x[,y] [order N]",
+            raise AdcliUsageError(":grad needs an expression and the variables: "
+                                  ":grad EXPR wrt x[,y] [order N]",
                                   hint="for example  :grad z wrt x,y order 2")
         expression = match.group("expr")
         names = [n.strip() for n in match.group("names").split(",")]
@@ -387,6 +391,51 @@ class Repl:
 
 def _array(value: Any) -> np.ndarray:
     return np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+
+
+# ---- Python habits ----------------------------------------------------------------
+
+_MODULE_CALL = re.compile(r"^(?:tf|np|numpy|math|adcli)\.(?P<name>[A-Za-z_]\w*)$")
+_PRINT_CALL = re.compile(r"\bprint\s*\((?P<argument>.*)\)\s*$")
+_ASSIGNED_CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*\w+\.\w+\s*\(\s*([^()=]+?)\s*\)\s*$")
+_TAPE_WORDS = ("Variable", "constant", "convert_to_tensor", "GradientTape")
+_API = "the Python API's (import adcli as tf, in a Python program)"
+
+
+def python_habit_hint(error: AdcliError) -> AdcliError:
+    """The error, with a hint at what works in the REPL when the text it points at is a
+    Python habit: `tf.Variable(3.0)`, `print(x)`, `import adcli as tf`. The REPL speaks
+    the adcli language, where an assigned number is already differentiable and a
+    line's value is printed. Decided from the source under the error's span, never
+    from its message."""
+    if error.span is None or error.source is None:
+        return error
+    word = error.source[error.span.start:error.span.end].strip()
+    line = (error.source.splitlines() or [""])[max(error.span.line - 1, 0)] \
+        if error.span.line <= len(error.source.splitlines()) else ""
+    module = _MODULE_CALL.match(word)
+    if module is not None:
+        name = module.group("name")
+        python_api = word.startswith(("tf.", "adcli."))
+        if python_api and name in _TAPE_WORDS:
+            assigned = _ASSIGNED_CALL.match(line)
+            target, value = assigned.groups() if assigned else ("x", "3.0")
+            error.hint = (f"{word} is {_API}; in the REPL a number assigned is already a "
+                          f"variable to differentiate: write {target} = {value}, then "
+                          f"grad(f, {target}) or :grad f wrt {target}")
+        elif name not in B.all_names():
+            error.hint = (f"{word} is Python; the REPL speaks the adcli language, whose "
+                          f"functions are built in (Tab completes them)")
+    elif word == "print":
+        called = _PRINT_CALL.search(line)
+        shown = called.group("argument").strip() if called else ""
+        error.hint = ("a line's value is printed: type " + (shown or "the expression") +
+                      (" instead of " + called.group(0).strip() if called and shown else ""))
+    elif word == "import":
+        error.hint = ("the REPL speaks the adcli language, which needs no import: its "
+                      "functions are built in; import adcli as tf is for a Python program "
+                      "(the Python API)")
+    return error
 
 
 _KEYWORDS = ("def", "return", "for", "in", "if", "elif", "else", "while", "break",

@@ -10,6 +10,7 @@ when a table is printed, so scripted output starts faster.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -23,6 +24,25 @@ from rich.text import Text
 
 from adcli.api import Batch, CheckRow, TapeRow, label
 
+# Spaces at the end of a line, with any colour codes among or after them (kept).
+_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)
+
+
+def _keep_codes(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "").replace("\t", "")
+
+
+class TrimmedConsole(Console):
+    """A rich Console whose lines end without the spaces rich pads titles, captions and
+    justified text with up to the table's width: what is copied or compared from the
+    output has no trailing blanks (colour codes stay)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        with self.capture() as captured:
+            super().print(*objects, **kwargs)
+        self.file.write(_TRAILING.sub(_keep_codes, captured.get()))
+        self.file.flush()
+
 
 def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
@@ -31,8 +51,8 @@ def console(stderr: bool = False) -> Console:
         # Off a terminal rich assumes 80 columns; use COLUMNS if given, else a wide
         # page so that a long program title or matrix is not squeezed.
         width = int(os.environ.get("COLUMNS", "0") or 0) or 200
-    return Console(file=stream, width=width, soft_wrap=False, highlight=False,
-                   no_color="NO_COLOR" in os.environ or None)
+    return TrimmedConsole(file=stream, width=width, soft_wrap=False, highlight=False,
+                          no_color="NO_COLOR" in os.environ or None)
 
 
 def unicode_ok() -> bool:
@@ -114,8 +134,14 @@ def _shape_note(value: Any) -> str:
 
 def results_table(batch: Batch, title: str, digits: int, partial: bool,
                   reasons: bool = True) -> Table:
-    """One point: a row per quantity. Many points: a row per point, a column per quantity."""
+    """One point: a row per quantity. Many points: a row per point, a column per quantity.
+
+    Derivatives by more than one variable are partials (`∂f/∂x`) however the points were
+    given (--at, a grid or --points, whose names the command line does not know before
+    the file is read): the table decides from the derivatives it shows; `partial`
+    forces it."""
     unicode = unicode_ok()
+    partial = partial or len({name for d in batch.derivatives for name in d.wrt}) > 1
     if len(batch) == 1:
         result = batch.point(0)
         rows = [("f", cell(result.value, digits), _shape_note(result.value))]

@@ -32,9 +32,9 @@ def test_terminal_plot_has_title_legend_axis_label_and_ticks():
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.rstrip("\n").split("\n")
     assert lines[0].strip() == "sin(x)"
-    assert "• f " in result.stdout and "+ df/dx " in result.stdout
-    assert lines[-1].strip() == "x"  # the x axis label under the ticks
-    assert lines[-2].split() == ["-3", "-2", "-1", "0", "1", "2", "3"]
+    assert lines[-1].strip() == "• f   + df/dx"  # the legend, on a line under the plot
+    assert lines[-2].strip() == "x"  # the x axis label under the ticks
+    assert lines[-3].split() == ["-3", "-2", "-1", "0", "1", "2", "3"]
     assert y_ticks(result.stdout) == [1.0, 0.0, -1.0]  # round ticks in a range of ±1.1
     assert "\x1b[" not in result.stdout
     assert result.stderr == ""

@@ -167,7 +167,8 @@ def test_grad_command_as_a_table_and_its_usage_errors():
     code, _, err = repl(SEEDS + ":grad z\n:grad z wrt q\n")
     assert code == 1
     assert err == (
-        "usage error: usage: :grad EXPR wrt x[,y] [order N]\n"
+        "usage error: :grad needs an expression and the variables: "
+        ":grad EXPR wrt x[,y] [order N]\n"
         "hint: for example  :grad z wrt x,y order 2\n"
         "usage error: the session has no variable 'q'\n"
         "hint: its variables: x, y, z\n"
