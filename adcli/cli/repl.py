@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     ":vars": "list the variables: name, shape, value (and the functions)",
     ":tape": "show the operations the last input recorded, with adjoints",
     ":grad": ":grad EXPR wrt x[,y] [order N]  the value of EXPR and its derivatives",
+    ":diff": ":diff EXPR wrt x[,y] [order N]  the derivatives of EXPR as formulas",
     ":format": ":format table|json|plain  how values are printed",
     ":load": ":load FILE  run a program file in the session",
     ":reset": "forget every variable, function and recorded operation",
@@ -225,7 +226,8 @@ class Repl:
         rest = rest.strip()
         handlers: dict[str, Callable[[str], None]] = {
             ":help": self.cmd_help, ":vars": self.cmd_vars, ":tape": self.cmd_tape,
-            ":grad": self.cmd_grad, ":format": self.cmd_format, ":load": self.cmd_load,
+            ":grad": self.cmd_grad, ":diff": self.cmd_diff, ":format": self.cmd_format,
+            ":load": self.cmd_load,
             ":reset": self.cmd_reset, ":quit": self.cmd_quit, ":exit": self.cmd_quit,
         }
         handler = handlers.get(name)
@@ -338,6 +340,46 @@ class Repl:
             self.out.write(render.plain_line(result.value) + "\n")
             for d in result.derivatives:
                 self.out.write(render.plain_line(d.value) + "\n")
+
+    def cmd_diff(self, rest: str) -> None:
+        """The formula of EXPR's derivatives, as typed: the `wrt` names are symbols and
+        the session's other variables constants with their values; a variable computed
+        from a `wrt` name on an earlier line would hide that dependence, so it is an
+        error that says to write it out (or use :grad, which follows the tape)."""
+        match = _GRAD.match(rest)
+        if match is None:
+            raise AdcliUsageError(":diff needs an expression and the variables: "
+                                  ":diff EXPR wrt x[,y] [order N]",
+                                  hint="for example  :diff x^2*sin(x) wrt x")
+        expression = match.group("expr")
+        names = [n.strip() for n in match.group("names").split(",")]
+        order = int(match.group("order") or 1)
+        variables = self.session.variables
+        for name, value in variables.items():
+            for wrt in names:
+                if name != wrt and wrt in variables and \
+                        self.session.tape.depends(value, variables[wrt]):
+                    if re.search(rf"\b{re.escape(name)}\b", expression):
+                        raise AdcliUsageError(
+                            f"'{name}' was computed from '{wrt}' on an earlier line; :diff "
+                            "differentiates the expression as typed",
+                            hint=f"write out what '{name}' is, or use :grad {expression} "
+                                 f"wrt {','.join(names)} (which follows the tape)")
+        let = {name: value for name, value in variables.items()
+               if name not in names and re.search(rf"\b{re.escape(name)}\b", expression)}
+        formulas = api.diff(expression, names, order, let=let, limits=self.session.limits)
+        self.warn(formulas.warnings)
+        if self.fmt == "json":
+            self.out.write(json.dumps({f.label(): f.text for f in formulas.formulas}) + "\n")
+            return
+        if self.fmt == "plain" or len(formulas.formulas) == 1 and self.fmt != "table":
+            self.out.write(formulas.text + "\n")
+            return
+        width = max(len(f.label(unicode=True, partial=formulas.partial))
+                    for f in formulas.formulas)
+        for f in formulas.formulas:
+            label = f.label(unicode=True, partial=formulas.partial)
+            self.out.write(f"{label:<{width}} = {f.text}\n")
 
     # -- the loops
     def run_lines(self, lines: Iterable[str]) -> int:
