@@ -92,3 +92,26 @@ def test_mixed_partials_at_a_single_point_are_verified():
     with mpmath.workdps(60):
         exact = float(mpmath.diff(f, (mpmath.mpf(1e-5), mpmath.mpf(1e-5)), (1, 1)))
     assert float(result.derivative("x", "y")) == pytest.approx(exact, rel=1e-14)
+
+
+def test_a_sum_that_cancels_on_the_way_to_a_larger_result_loses_nothing():
+    # The quotient rule of sin(x)e^x/(1+x^2) at 1 subtracts sin(1)e/2 from itself on
+    # the way to e cos(1)/2: the result keeps its digits, so the tape answers alone.
+    result = api.differentiate("sin(x)*exp(x)/(1+x*x)", {"x": 1.0})
+    assert result.warnings == ()
+    assert result.engine == "tape"
+    assert float(result.derivatives[0].value) == pytest.approx(
+        float(mpmath.e * mpmath.cos(1) / 2), rel=1e-15)
+
+
+def test_a_cancellation_after_a_product_is_caught_through_the_product():
+    # (x + 1)*3 - 3 at 1e-12: the sum that cancels reads a product of a rounded sum.
+    result = api.evaluate("(x + 1)*3 - 3", {"x": 1e-12})
+    assert float(result.value) == pytest.approx(3e-12, rel=1e-15)
+    assert any("recomputed with mpmath" in w for w in result.warnings)
+
+
+def test_a_short_accumulation_keeps_its_digits_and_says_nothing():
+    result = api.differentiate("s = 0\nfor i in range(100):\n    s = s + x*x", {"x": 1.5})
+    assert result.warnings == ()
+    assert float(result.derivatives[0].value) == pytest.approx(300.0, rel=1e-15)
