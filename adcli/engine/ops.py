@@ -196,6 +196,8 @@ def _inverse_scale(*xs: Any, at_least: float = 0.0) -> Tensor:
     is 0 or not finite): the rules of atan, atan2, asinh and acosh scale by it so that
     squares neither overflow nor underflow. Being a constant, it leaves the rule's
     derivatives exact: the scaled form is the same function for every c."""
+    if any(_dtype(x).kind == "O" for x in xs):  # formulas (adcli.engine.symbolic): no scale
+        return Tensor._wrap(np.float64(1.0))
     raws = [np.abs(_raw(x)) for x in xs]
     top = raws[0] if len(raws) == 1 else np.maximum(*raws)
     if at_least:
@@ -522,6 +524,114 @@ erfc = _unary(
     "the complementary error function 1 - erf(x), accurate where erf(x) rounds to 1",
 )
 
+# -- the gamma family ------------------------------------------------------------------
+#
+# numpy has no gamma functions: their numbers are scipy.special's, imported on first use
+# (so that `import adcli` and the command line start without it). The gradient rules
+# are TensorFlow's (LgammaGrad, DigammaGrad, PolygammaGrad): d lgamma = digamma,
+# d digamma = polygamma(1, x), d polygamma(n, x)/dx = polygamma(n + 1, x), and
+# d gamma = gamma digamma; the order n of polygamma is a static whole number, so its
+# gradient is None, as PolygammaGrad's for `a`.
+
+_POLES = "every x but the poles 0, -1, -2, ..."
+
+
+def _special() -> Any:
+    import scipy.special
+
+    return scipy.special
+
+
+def _out(value: Any) -> Any:
+    # A scalar result as a numpy scalar, as numpy's ufuncs give it.
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def _gamma_impl(x: Any) -> Any:
+    # scipy's (C99's tgamma's) answers at the poles: +-inf at +-0, nan at -1, -2, ...
+    return _out(_special().gamma(x))
+
+
+def _lgamma_impl(x: Any) -> Any:
+    # log|gamma(x)|, as tf.math.lgamma: inf at every pole. scipy's is inf also below
+    # 5.6e-309 (where its 1/x overflows); there -log|x| is the value to every digit (the
+    # next term, euler x, is below 1e-300 of it).
+    out = _special().gammaln(x)
+    tiny = np.less(np.abs(x), 1e-300) & np.not_equal(x, 0)
+    if np.any(tiny):
+        with np.errstate(divide="ignore"):
+            out = np.where(tiny, -np.log(np.abs(x)), out)
+    return _out(out)
+
+
+def _digamma_impl(x: Any) -> Any:
+    # nan at every pole, 0 included, as tf.math.digamma (Eigen's psi); scipy's gives
+    # -inf at +0 and inf at -0.
+    out = _special().digamma(x)
+    zero = np.equal(x, 0)
+    if np.any(zero):
+        out = np.where(zero, np.nan, out)
+    return _out(out)
+
+
+def _polygamma_impl(x: Any, n: int) -> Any:
+    if n == 0:
+        return _digamma_impl(x)
+    # (-1)^(n+1) n! zeta(n + 1, x). At the poles (and -inf), as tf.math.polygamma: inf
+    # for an odd n (the limit from both sides), nan for an even n (whose two sides are
+    # +-inf; scipy's is -inf).
+    out = _special().polygamma(n, x)
+    if n % 2 == 0:
+        with np.errstate(invalid="ignore"):
+            pole = np.less_equal(x, 0) & np.equal(np.floor(x), x)
+        if np.any(pole):
+            out = np.where(pole, np.nan, out)
+    return _out(out)
+
+
+def _whole_order(n: Any) -> int:
+    """polygamma's order as a Python int: a whole number >= 0 (a one-element tensor
+    holding one too), else a ValueError."""
+    raw = _raw(n)
+    if isinstance(raw, np.ndarray) and raw.size == 1:
+        raw = raw.reshape(())[()]
+    if isinstance(raw, (bool, np.bool_)) or not isinstance(
+            raw, (int, float, np.integer, np.floating)) or not float(raw).is_integer() \
+            or raw < 0:
+        raise ValueError(f"polygamma() needs a whole number n >= 0, not {raw!r}")
+    return int(raw)
+
+
+gamma = _unary(
+    "gamma", _gamma_impl,
+    lambda g, ans, x: mul_strong_zero(ans * digamma(x), g),
+    "the gamma function (gamma(n) = (n - 1)! for whole n > 0)", domain=_POLES,
+)
+lgamma = _unary(
+    "lgamma", _lgamma_impl, lambda g, ans, x: mul_strong_zero(digamma(x), g),
+    "log|gamma(x)| (inf at the poles 0, -1, -2, ...)",
+)
+digamma = _unary(
+    "digamma", _digamma_impl, lambda g, ans, x: mul_strong_zero(polygamma(1, x), g),
+    "the digamma function, d/dx log|gamma(x)| (nan at the poles)", domain=_POLES,
+)
+_polygamma = defprim(
+    "polygamma", _polygamma_impl,
+    lambda g, ans, x, n: mul_strong_zero(polygamma(n + 1, x), g), arity=1,
+    doc="the n-th derivative of digamma, for a static whole n >= 0", domain=_POLES,
+)
+
+
+def polygamma(n: Any, x: Any, name: str | None = None) -> Tensor:
+    """the n-th derivative of digamma (n a whole number >= 0; no gradient in n)"""
+    return bind(_polygamma, (x,), {"n": _whole_order(n)})
+
+
+def factorial(x: Any, name: str | None = None) -> Tensor:
+    """x! = gamma(x + 1), for every real x (factorial(0.5) = gamma(1.5))"""
+    return gamma(add(x, 1.0))
+
+
 # As TensorFlow's MaximumGrad and MinimumGrad: one mask (x >= y, x <= y) sends g to x
 # where it holds and to y elsewhere, so ties send it to x.
 maximum = _binary(
@@ -790,7 +900,7 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool =
         # squares are normal numbers, and no overflow at 1e200 or underflow at 1e-200
         # (of the value or of its derivatives).
         raw = _raw(tensor)
-        if not np.size(raw):
+        if not np.size(raw) or _dtype(tensor).kind == "O":  # empty, or formulas: no scale
             return sqrt(reduce_sum(square(tensor), axis=axis, keepdims=keepdims))
         axes = _norm_axis(axis, len(_shape(tensor)))
         c = _inverse_scale(np.max(np.abs(raw), axis=axes, keepdims=True))
@@ -1203,11 +1313,12 @@ __all__ = [
     "abs", "acos", "acosh", "acot", "acsc", "add", "asec", "asin", "asinh", "atan", "atan2",
     "atanh", "broadcast_to", "cast", "cbrt", "ceil", "clip", "clip_by_value", "concat", "constant",
     "convert_to_tensor", "cos", "cosh", "cot", "coth", "csc", "csch", "diag", "diag_part",
-    "divide", "dot", "equal", "erf", "erfc", "exp", "expand_dims", "expm1", "eye", "fill", "floor",
-    "floor_divide", "gather_index", "greater", "greater_equal", "hypot", "identity", "integer_pow",
-    "less", "less_equal", "linspace", "log", "log10", "log1p", "log2", "logaddexp", "logical_and",
-    "logical_not", "logical_or", "matmul", "maximum", "minimum", "mod", "multiply", "negative",
-    "norm", "not_equal", "ones", "ones_like", "pow", "range", "reciprocal", "reduce_logsumexp",
+    "digamma", "divide", "dot", "equal", "erf", "erfc", "exp", "expand_dims", "expm1", "eye",
+    "factorial", "fill", "floor", "floor_divide", "gamma", "gather_index", "greater",
+    "greater_equal", "hypot", "identity", "integer_pow", "less", "less_equal", "lgamma",
+    "linspace", "log", "log10", "log1p", "log2", "logaddexp", "logical_and", "logical_not",
+    "logical_or", "matmul", "maximum", "minimum", "mod", "multiply", "negative", "norm",
+    "not_equal", "ones", "ones_like", "polygamma", "pow", "range", "reciprocal", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "relu", "reshape",
     "round", "sec", "sech", "shape", "sigmoid", "sign", "sin", "sinh", "size", "softplus", "sqrt",
     "square", "squeeze", "stack", "stop_gradient", "subtract", "tan", "tanh", "tile", "trace",

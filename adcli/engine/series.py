@@ -55,7 +55,9 @@ Rules come in kinds:
   and the rest by integration, u_k = [t^(k-1)] u' / k, where u' is a product or
   quotient of known series: log (x'/x), atan (x'/(1+x^2)), asin, acos, asinh,
   acosh, atanh, erf ((2/sqrt(pi)) exp(-x^2) x'), softplus (sigmoid(x) x'), atan2
-  ((x y' - y x')/(x^2 + y^2));
+  ((x y' - y x')/(x^2 + y^2)), lgamma (digamma(x) x'), digamma and polygamma(n, x)
+  (polygamma(n + 1, x) x', its series computed the same way one order shorter);
+  gamma by exp's recurrence on lgamma's series, from u_0 = gamma(x_0);
 - compositions (def_comp): expm1 = exp(x) - 1, log1p = log(1 + x), log2 and
   log10 = log(x) / log(base), reciprocal = 1 / x; reduce_prod, reduce_logsumexp
   (pairwise, hi + softplus(lo - hi)) and pow with a series exponent are written with
@@ -227,8 +229,9 @@ MP_FORWARD: dict[Primitive, Callable[..., Any] | None] = {}
 # Primitives registered with def_constant: zero derivative, so no gradient rule.
 ZERO_DERIVATIVE: set[Primitive] = set()
 
-# What `missing_rules` checks, in its words.
-INTERPRETATIONS = ("vjp", "taylor", "mp")
+# What `missing_rules` checks, in its words ("symbolic": adcli/engine/symbolic.py;
+# "jvp": adcli/engine/forward.py; "batch": adcli/engine/batching.py).
+INTERPRETATIONS = ("vjp", "taylor", "mp", "symbolic", "jvp", "batch")
 
 
 def _register(table: dict[Primitive, Any], prim: Primitive, rule: Any, what: str) -> None:
@@ -341,9 +344,17 @@ def missing_rules() -> dict[str, list[str]]:
     - "vjp": a gradient rule (defprim in ops.py), unless registered with def_constant;
     - "taylor": a Taylor rule (def_taylor, def_comp or def_constant);
     - "mp": an mpmath forward, or the declaration def_mp(prim, None) that the numpy
-      impl is right on mpf object arrays.
+      impl is right on mpf object arrays;
+    - "symbolic": a formula (adcli/engine/symbolic.py's SYMBOLIC_RULES);
+    - "jvp": a forward-mode rule (adcli/engine/forward.py's JVP_RULES), for a
+      differentiable primitive;
+    - "batch": a batch rule (adcli/engine/batching.py's BATCH_RULES).
 
     tests/engine/test_registry.py requires every list to be empty."""
+    from adcli.engine.batching import BATCH_RULES
+    from adcli.engine.forward import JVP_RULES
+    from adcli.engine.symbolic import SYMBOLIC_RULES  # registers its rules, without SymPy
+
     missing: dict[str, list[str]] = {}
     for name, prim in PRIMITIVES.items():
         lacks = []
@@ -353,6 +364,12 @@ def missing_rules() -> dict[str, list[str]]:
             lacks.append("taylor")
         if prim not in MP_FORWARD:
             lacks.append("mp")
+        if prim not in SYMBOLIC_RULES:
+            lacks.append("symbolic")
+        if prim.differentiable and prim not in JVP_RULES:
+            lacks.append("jvp")
+        if prim not in BATCH_RULES:
+            lacks.append("batch")
         missing[name] = lacks
     return missing
 
@@ -1619,7 +1636,16 @@ def _atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def_taylor(P.atan2, _atan2)
-def_mp(P.atan2, _real(lambda y, x: mpmath.atan2(y, x)))
+def _mp_atan2(y: Any, x: Any) -> Any:
+    # numpy's answers with both infinite (+-pi/4, +-3pi/4), which mpmath 1.3 gives as nan
+    # (1.4 as numpy; sympy, for adcli diff, requires mpmath < 1.4).
+    if mpmath.isinf(y) and mpmath.isinf(x):
+        quarter = mpmath.pi / 4
+        return (quarter if x > 0 else 3 * quarter) * (1 if y > 0 else -1)
+    return mpmath.atan2(y, x)
+
+
+def_mp(P.atan2, _real(_mp_atan2))
 
 def_taylor(P.sinh, lambda x: _sin_cos(x, True)[0])
 def_mp(P.sinh, lambda x: mpmath.sinh(x))
@@ -1758,6 +1784,88 @@ def _mp_erfc(x: Any) -> Any:
 # value, so the series keeps its digits where 1 - erf(x) has none.
 def_taylor(P.erfc, _by_integration(P.erfc, lambda x, dx, m: -_erf_du(x, dx, m)))
 def_mp(P.erfc, lambda x: _mp_erfc(x))
+
+
+# -- the gamma family
+#
+# By integration: polygamma(n, x)' = polygamma(n + 1, x) x', so the series of
+# polygamma(n, x) to order K integrates that of polygamma(n + 1, x) to order K - 1,
+# and so on down to polygamma(n + K, x) at order 0, its value. `_polygamma_series`
+# builds them from the bottom up (no recursion depth): K Cauchy products, O(K^3) in all.
+# lgamma' = digamma(x) x' and digamma' = polygamma(1, x) x' integrate the same way, and
+# gamma = sign * exp(lgamma) runs exp's recurrence u' = u lgamma(x)' from u_0 = gamma(a)
+# (linear in u_0, so the sign comes with it). The values are scipy's (ops.py), and at a
+# set precision mpmath's, with ops.py's answers at the poles (mpmath raises there).
+
+def _polygamma_series(x: np.ndarray, n: int) -> np.ndarray:
+    """The series of polygamma(n, x(t)), as many coefficients as x has."""
+    length = x.shape[0]
+    dx = _deriv(x)
+    u = np.asarray(_primal(P.polygamma, x[0], n=n + length - 1))[np.newaxis]
+    for j in range(length - 2, -1, -1):  # polygamma(n + j): length - j coefficients
+        m = length - 1 - j
+        u = _integrate(_primal(P.polygamma, x[0], n=n + j), _mul(dx[:m], u, m), m + 1)
+    return u
+
+
+def _gamma(x: np.ndarray) -> np.ndarray:
+    n = x.shape[0]
+    u0 = _primal(P.gamma, x[0])
+    if n == 1:
+        return np.asarray(u0)[np.newaxis]
+    log_abs = _integrate(_c(0.0), _mul(_deriv(x), _polygamma_series(x[:n - 1], 0), n - 1), n)
+    return _recur(u0, log_abs, lambda u, v, m: u[m])
+
+
+def _is_pole(x: Any) -> bool:
+    return x <= 0 and x == mpmath.floor(x)
+
+
+def _mp_gamma(x: Any) -> Any:
+    # scipy's answers where mpmath raises or differs: inf at 0 (mpmath has no -0), nan
+    # at -1, -2, ... and at -inf.
+    if mpmath.isnan(x) or x == -mpmath.inf:
+        return mpmath.nan
+    if _is_pole(x):
+        return mpmath.inf if x == 0 else mpmath.nan
+    return mpmath.gamma(x)
+
+
+def _mp_lgamma(x: Any) -> Any:
+    # log|gamma(x)|: the real part of mpmath's loggamma (its imaginary part is a multiple
+    # of pi where gamma(x) < 0); inf at the poles, and scipy's -inf at -inf.
+    if mpmath.isnan(x) or mpmath.isinf(x):
+        return x
+    if _is_pole(x):
+        return mpmath.inf
+    return mpmath.re(mpmath.loggamma(x))
+
+
+def _mp_polygamma(x: Any, n: int) -> Any:
+    # At the poles and at -inf, as ops.py: inf for an odd n, nan for an even n (digamma
+    # too); at inf, 0 for n >= 1.
+    if mpmath.isnan(x):
+        return mpmath.nan
+    if x == mpmath.inf:
+        return mpmath.inf if n == 0 else mpmath.mpf(0)
+    if x == -mpmath.inf or _is_pole(x):
+        return mpmath.inf if n % 2 else mpmath.nan
+    return mpmath.digamma(x) if n == 0 else mpmath.polygamma(n, x)
+
+
+def_taylor(P.gamma, _gamma)
+def_mp(P.gamma, _mp_gamma)
+
+def_taylor(P.lgamma, _by_integration(
+    P.lgamma, lambda x, dx, m: _mul(dx, _polygamma_series(x[:m], 0), m)))
+def_mp(P.lgamma, _mp_lgamma)
+
+def_taylor(P.digamma, _by_integration(
+    P.digamma, lambda x, dx, m: _mul(dx, _polygamma_series(x[:m], 1), m)))
+def_mp(P.digamma, lambda x: _mp_polygamma(x, 0))
+
+def_taylor(P.polygamma, _polygamma_series)
+def_mp(P.polygamma, _mp_polygamma)
 
 
 def _maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:

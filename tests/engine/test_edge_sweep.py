@@ -120,8 +120,19 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "cbrt": (lambda x: 1 / (3 * mpmath.cbrt(abs(x)) ** 2),
              lambda x: -2 * mpmath.sign(x) / (9 * mpmath.cbrt(abs(x)) ** 5)),
     "cast": (lambda x: 1, lambda x: 0),
+    "gamma": (lambda x: mpmath.gamma(x) * mpmath.digamma(x),
+              lambda x: mpmath.gamma(x) * (mpmath.digamma(x) ** 2 + mpmath.polygamma(1, x))),
+    "lgamma": (mpmath.digamma, lambda x: mpmath.polygamma(1, x)),
+    "digamma": (lambda x: mpmath.polygamma(1, x), lambda x: mpmath.polygamma(2, x)),
 }
 INTEGER_POWERS = (-3, -2, -1, 0, 1, 2, 3, 5)
+POLYGAMMA_ORDERS = (0, 1, 2, 3)
+
+
+def _between_poles(x: Any) -> bool:
+    # The gamma family has its poles at 0, -1, -2, ... (every float below -2^52 is one).
+    return not (x <= 0 and x == mpmath.floor(x))
+
 
 # Where each function has a real value (and a derivative): points outside are skipped.
 DOMAIN: dict[str, Callable[..., bool]] = {
@@ -143,6 +154,8 @@ DOMAIN: dict[str, Callable[..., bool]] = {
     "mod": lambda x, y: y != 0,
     "relu_grad": lambda g, x: x != 0,
     "reduce_max": lambda x, y: x != y, "reduce_min": lambda x, y: x != y,
+    "gamma": _between_poles, "lgamma": _between_poles, "digamma": _between_poles,
+    "polygamma": _between_poles,
 }
 
 
@@ -294,6 +307,10 @@ def _unary_cases() -> list[tuple[str, Callable[[Any], Any], tuple, tuple]]:
         cases.append((f"integer_pow-n{n}", lambda x, n=n: x ** n,
                       (lambda x, n=n: n * x ** (n - 1), lambda x, n=n: n * (n - 1) * x ** (n - 2)),
                       POINTS))
+    for n in POLYGAMMA_ORDERS:
+        cases.append((f"polygamma-n{n}", lambda x, n=n: tf.polygamma(n, x),
+                      (lambda x, n=n: mpmath.polygamma(n + 1, x),
+                       lambda x, n=n: mpmath.polygamma(n + 2, x)), POINTS))
     return cases
 
 
@@ -369,7 +386,7 @@ def test_composed_derivatives_match_mpmath_on_every_pair_of_magnitudes(name: str
 def test_every_primitive_with_a_gradient_rule_is_swept_or_excused() -> None:
     with_rules = {name for name, prim in PRIMITIVES.items()
                   if prim.vjp_any is not None or any(r is not None for r in prim.vjps)}
-    swept = set(UNARY) | set(BINARY) | {"integer_pow"}
+    swept = set(UNARY) | set(BINARY) | {"integer_pow", "polygamma"}
     assert with_rules - swept - set(NOT_SWEPT) == set()
     assert (swept | set(NOT_SWEPT)) - with_rules == set()
 

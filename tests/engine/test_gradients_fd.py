@@ -37,9 +37,11 @@ Domain = Interval | list[Interval]
 # Operations written as compositions of primitives, covered like the primitives.
 COMPOSED = ("reduce_mean", "norm", "clip", "linspace", "squeeze", "expand_dims", "trace",
             "dot", "fill", "sec", "csc", "cot", "sech", "csch", "coth", "asec", "acsc", "acot",
-            "logaddexp", "hypot", "log_base")
+            "logaddexp", "hypot", "log_base", "factorial")
 
 AWAY_FROM_0: list[Interval] = [(-2.0, -0.3), (0.3, 2.0)]
+# Between the poles 0, -1, -2, ... of gamma, digamma and polygamma, 0.2 away from them.
+GAMMA_DOMAIN: list[Interval] = [(-2.8, -2.2), (-0.8, -0.2), (0.4, 4.0)]
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,13 @@ CASES: list[Case] = [
     *unary("erf", tf.erf),
     *unary("erfc", tf.erfc),
     *unary("cbrt", tf.cbrt, AWAY_FROM_0),
+    # the gamma family, between its poles 0, -1, -2, ...
+    *unary("gamma", tf.gamma, GAMMA_DOMAIN),
+    *unary("lgamma", tf.lgamma, GAMMA_DOMAIN),
+    *unary("digamma", tf.digamma, GAMMA_DOMAIN),
+    *[case for n in (0, 1, 2, 3)
+      for case in unary("polygamma", lambda x, n=n: tf.polygamma(n, x), GAMMA_DOMAIN,
+                        label=f"n{n}-")],
     *binary("maximum", tf.maximum, ok=_gaps_at_least(0.1)),
     *binary("minimum", tf.minimum, ok=_gaps_at_least(0.1)),
     *binary("where", _where_f),
@@ -350,6 +359,7 @@ CASES: list[Case] = [
     *binary("logaddexp", tf.logaddexp, ok=_gaps_at_least(0.1)),
     Case("logaddexp", "tie", tf.logaddexp, ((3,), (3,)), fixed=([0.5, -1.0, 2.0],) * 2),
     *binary("hypot", tf.hypot, AWAY_FROM_0),
+    *unary("factorial", tf.factorial, [(-1.8, -1.2), (-0.8, 3.0)]),
     # the language's log(x, base), log(x) / log(base)
     Case("log_base", "s", lambda x, b: builtins.lookup("log").function(x, b), ((), ()),
          ((0.3, 3.0), (1.5, 3.0))),

@@ -281,7 +281,8 @@ def test_a_series_made_by_hand_is_not_run_again() -> None:
 SPECIAL = np.array([0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0, INF, -INF, NAN, 5e-324, 1e-300,
                     1e308, -1e308, math.pi / 2, 1e16 + 2])
 PARAMS: dict[str, list[dict[str, Any]]] = {
-    "integer_pow": [{"n": n} for n in (3, -2, 0, -1, 2)]}
+    "integer_pow": [{"n": n} for n in (3, -2, 0, -1, 2)],
+    "polygamma": [{"n": n} for n in (0, 1, 2, 3)]}
 ELEMENTWISE_MP = sorted(name for name, prim in PRIMITIVES.items()
                         if series.MP_FORWARD.get(prim) is not None and prim.arity in (1, 2)
                         and not name.startswith("reduce_"))
@@ -336,6 +337,11 @@ SINGULAR = [  # program, point (decimal text at a set precision)
     ("log(abs(x))", "0"), ("sigmoid(x)", "inf"), ("softplus(x)", "-inf"), ("tanh(x)", "inf"),
     ("exp(x)", "-inf"), ("erf(x)", "inf"), ("atan(x)", "inf"), ("abs(x)", "nan"),
     ("logsumexp([x, log(0*x)])", "0"), ("logsumexp([x, 2*x])", "-inf"),
+    # the poles of the gamma family, and its values at -inf and inf
+    ("gamma(x)", "0"), ("gamma(x)", "-2"), ("gamma(x)", "inf"), ("gamma(x)", "-inf"),
+    ("lgamma(x)", "0"), ("lgamma(x)", "-3"), ("lgamma(x)", "-inf"), ("digamma(x)", "0"),
+    ("digamma(x)", "-1"), ("polygamma(1, x)", "0"), ("polygamma(2, x)", "-1"),
+    ("polygamma(3, x)", "inf"), ("factorial(x)", "-1"), ("factorial(x)", "-2"),
 ]
 
 
@@ -366,6 +372,9 @@ def test_every_rule_at_edge_points_agrees_at_a_set_precision(name: str) -> None:
     if name == "integer_pow":
         def f(x: Any) -> Any:
             return x ** -3
+    elif name == "polygamma":
+        def f(x: Any) -> Any:
+            return tf.polygamma(2, x)
     else:
         def f(*xs: Any) -> Any:
             return bind(prim, xs, {})

@@ -90,6 +90,52 @@ def _pair(f: Callable[..., Any]) -> Callable[..., Any]:
     return lambda x, y: f(tf.stack([x, y]))
 
 
+def _between_poles(a: float) -> bool:
+    return not (a <= 0 and a == math.floor(a))
+
+
+def _to_pole(a: float) -> float:
+    # The distance to the nearest pole 0, -1, -2, ... of the gamma family.
+    return a if a > 0 else min(a - math.floor(a), math.ceil(a) - a)
+
+
+# Near 0 (+-1e-300), mpmath.taylor differentiates at some 2300 digits, where mpmath's
+# gamma functions take minutes; their Laurent series at 0 take milliseconds there (each
+# term 1e-300 times the one before):
+# psi(x) = -1/x - euler + sum_{k>=1} (-1)^(k+1) zeta(k+1) x^k, differentiated n times
+# for polygamma(n, x), and log|gamma(x)| = -log|x| - euler x + sum_{k>=2} (-1)^k
+# zeta(k) x^k / k, the integral of psi.
+def _laurent(lead: Any, term: Callable[[int], Any], first: int) -> Any:
+    total, k = lead, first
+    while True:
+        step = term(k)
+        total += step
+        if abs(step) <= M.eps * abs(total):
+            return total
+        k += 1
+
+
+def _polygamma(n: int) -> Callable[[Any], Any]:
+    def f(x: Any) -> Any:
+        if abs(x) > 1e-100:
+            return M.polygamma(n, x)
+        lead = (-1) ** (n + 1) * M.factorial(n) / x ** (n + 1) - (M.euler if n == 0 else 0)
+        return _laurent(lead, lambda k: (-1) ** (k + 1) * M.zeta(k + 1) * M.ff(k, n)
+                        * x ** (k - n), max(n, 1))
+    return f
+
+
+def _lgamma(x: Any) -> Any:
+    if abs(x) > 1e-100:
+        return M.re(M.loggamma(x))  # log|gamma(x)|
+    return _laurent(-M.log(abs(x)) - M.euler * x,
+                    lambda k: (-1) ** k * M.zeta(k) * x ** k / k, 2)
+
+
+def _gamma(x: Any) -> Any:
+    return M.gamma(x) if abs(x) > 1e-100 else M.sign(x) * M.exp(_lgamma(x))
+
+
 def _whole_ratio(a: float, b: float) -> bool:
     return (fractions.Fraction(a) / fractions.Fraction(b)).denominator == 1
 
@@ -146,6 +192,12 @@ UNARY: dict[str, list[Case]] = {
     "erfc": [("", tf.erfc, _erfc, None, lambda a: 1 / max(1.0, 2 * abs(a)))],
     "cbrt": [("", tf.cbrt, lambda x: -M.cbrt(-x) if x < 0 else M.cbrt(x), lambda a: a != 0,
               _to_zero)],
+    "gamma": [("", tf.gamma, _gamma, _between_poles, _to_pole)],
+    "lgamma": [("", tf.lgamma, _lgamma, _between_poles, _to_pole)],
+    "digamma": [("", tf.digamma, _polygamma(0), _between_poles, _to_pole)],
+    # polygamma(0, x) is digamma(x), swept above (mpmath's digamma takes seconds).
+    "polygamma": [(f"n{n}", lambda x, n=n: tf.polygamma(n, x), _polygamma(n), _between_poles,
+                   _to_pole) for n in (1, 3)],
     "integer_pow": [("n3", lambda x: x ** 3, lambda x: x ** 3, None, None),
                     ("n-2", lambda x: x ** -2, lambda x: x ** -2, lambda a: a != 0, _to_zero)],
     "pow": [

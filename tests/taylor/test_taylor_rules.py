@@ -26,6 +26,8 @@ ORDER = 6
 Case = tuple[str, str, Callable[..., Any], tuple[tuple[int, ...], ...], Any]
 
 AWAY = [(-2.0, -0.4), (0.4, 2.0)]
+# Between the poles 0, -1, -2, ... of the gamma family.
+GAMMA = [(-2.8, -2.2), (-0.8, -0.2), (0.4, 3.0)]
 
 
 def _prim(name: str, **params: Any) -> Callable[..., Any]:
@@ -44,7 +46,8 @@ UNARY = {
     "acos": (-0.8, 0.8), "atan": (-3, 3), "sinh": (-2, 2), "cosh": (-2, 2), "tanh": (-2, 2),
     "asinh": (-3, 3), "acosh": (1.3, 3), "atanh": (-0.8, 0.8), "sigmoid": (-4, 4),
     "softplus": (-4, 4), "relu": AWAY, "erf": (-2, 2),
-    "erfc": (-2, 2), "cbrt": AWAY,
+    "erfc": (-2, 2), "cbrt": AWAY, "gamma": GAMMA, "lgamma": GAMMA, "digamma": GAMMA,
+    "factorial": [(-1.8, -1.2), (-0.8, 3)],
 }
 
 CASES: list[Case] = []
@@ -65,6 +68,8 @@ CASES += [
     ("integer_pow", "n5", lambda x: x ** 5, ((),), (-2, 2)),
     ("integer_pow", "n-2", lambda x: x ** -2, ((3,),), AWAY),
     ("integer_pow", "n0", lambda x: x ** 0, ((),), (-2, 2)),
+    *[("polygamma", f"n{n}", lambda x, n=n: tf.polygamma(n, x), ((3,),), GAMMA)
+      for n in (0, 1, 2, 3)],
     ("atan2", "s", tf.atan2, ((3,), (3,)), ((-2, 2), AWAY)),
     ("maximum", "s", tf.maximum, ((3,), (3,)), (-2, 2)),
     ("minimum", "s", tf.minimum, ((3,), (3,)), (-2, 2)),
