@@ -251,7 +251,8 @@ def _recomputed(plan: Plan, inputs: Mapping[str, Any], result: Result, lost: str
                 f"{VERIFIED_DIGITS} verified digits and rounded to float64", "precision")
     # The answer is the recomputed one: its warnings, not float64's (whose nan may be gone).
     return dataclasses.replace(result, value=_float64(exact.value), derivatives=derivatives,
-                               warnings=(note, *exact.warnings), engine=exact.engine)
+                               warnings=(note, *exact.warnings), engine=exact.engine,
+                               mode=exact.mode)
 
 
 def _float64(value: Any) -> np.ndarray:

@@ -37,6 +37,8 @@ from adcli.errors import AdcliUsageError, Setting
 
 ENGINES = ("auto", "tape", "taylor")
 UNCONNECTED = ("none", "zero")
+# How the tape computes a Jacobian (adcli.engine.tape.choose_mode): "auto" by shape.
+MODES = ("auto", "forward", "reverse")
 TAPE, TAYLOR, INTERPOLATED = "tape", "taylor", "taylor (interpolated)"
 TAYLOR_FROM_ORDER = 3
 DIRECTION_LABEL = "v"  # derivatives along a direction are labelled d2f/dv2, ...
@@ -55,7 +57,9 @@ class Plan:
     `fallback` is the backend to use when the chosen one finds it does not apply to the
     program's value (auto only).
     `verify` asks the backend to check float64's digits at every order (a single
-    point: adcli.derivatives.compute sets it)."""
+    point: adcli.derivatives.compute sets it). `mode` is how the tape computes a
+    Jacobian (a derivative of a tensor, or of a gradient): "forward", "reverse", or
+    "auto" by shape."""
 
     program: Program
     wrt: tuple[str, ...]
@@ -71,6 +75,7 @@ class Plan:
     exact: dict[str, str | Sequence[str]] = dataclasses.field(default_factory=dict)
     fallback: str | None = None
     verify: bool = False
+    mode: str = "auto"
     request: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -94,7 +99,7 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
             let: Mapping[str, Any] | None = None, of: str | None = None,
             unconnected: str = "none", limits: Any = None, engine: str = "auto",
             precision: int | None = None, direction: Mapping[str, Any] | None = None,
-            exact: Mapping[str, str | Sequence[str]] | None = None) -> Plan:
+            exact: Mapping[str, str | Sequence[str]] | None = None, mode: str = "auto") -> Plan:
     """Check a request and choose its backend. `shapes` are the inputs' shapes at one
     point; everything else as in `adcli.api.differentiate`. Raises AdcliUsageError with
     the offending `parameter` (and `name`)."""
@@ -102,6 +107,9 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
         raise AdcliUsageError(f"unconnected must be 'none' or 'zero', not {unconnected!r}",
                               parameter="unconnected")
     order = check_order(order)
+    if mode not in MODES:
+        raise AdcliUsageError(f"the mode must be one of {', '.join(MODES)}, not {mode!r}",
+                              parameter="mode")
     if engine not in ENGINES:
         raise AdcliUsageError(f"the engine must be one of {', '.join(ENGINES)}, not {engine!r}",
                               parameter="engine")
@@ -137,9 +145,9 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
     request = {"program": program, "shapes": dict(shapes), "wrt": wrt, "order": order,
                "let": let, "of": of, "unconnected": unconnected, "limits": limits,
                "engine": engine, "precision": precision, "direction": direction,
-               "exact": exact}
+               "exact": exact, "mode": mode}
     plan = Plan(program, names, order, let, of, unconnected, limits, TAPE, precision,
-                exact=dict(exact or {}), request=request)
+                exact=dict(exact or {}), mode=mode, request=request)
     if not uses_series:
         return plan
     forced = engine == "taylor" or precision is not None or directions is not None

@@ -15,17 +15,25 @@ each interpretation of a primitive lives:
 - the Taylor rule and the mpmath forward: in tables keyed by the `Primitive` object,
   `TAYLOR_RULES` and `MP_FORWARD` of adcli/engine/series.py, filled by its
   `def_taylor`, `def_comp`, `def_constant` and `def_mp`.
+- the formula: `SYMBOLIC_RULES` of adcli/engine/symbolic.py.
+- the forward-mode rule (a Jacobian-vector product, from the gradient rules
+  transposed): `JVP_RULES` of adcli/engine/forward.py.
+- the batch rule (the primitive on arguments with a leading batch axis, for Jacobians
+  in one pass): `BATCH_RULES` of adcli/engine/batching.py.
 
 To add a primitive: define it in ops.py with `defprim` (or `_unary`, `_binary`,
-`_nondiff`), then register its Taylor rule and mp forward in series.py.
+`_nondiff`), then register its Taylor rule and mp forward in series.py, its formula in
+symbolic.py, its forward rule in forward.py and its batch rule in batching.py.
 `adcli.engine.series.missing_rules()` lists what any primitive lacks, and
 tests/engine/test_registry.py fails, by primitive name, until nothing does. Static
 parameters (an axis, an integer exponent) travel in `params`, never as traced inputs.
 
 `bind` runs a primitive and, when a tape is recording, lets each recording tape
-that follows one of the inputs add the call to its records; while a Taylor run is
-active it hands calls with a series argument to the Taylor rules instead. Imports
-numpy and the tensor module.
+that follows one of the inputs add the call to its records, and each active forward
+accumulator push its tangents through it (one list, RECORDING_TAPES, in the order the
+contexts were entered). While an interpreter is active (Taylor mode, a symbolic run, a
+batched pass) it first offers the call to it (TAYLOR_DISPATCH), which answers calls
+with its own kind of argument. Imports numpy and the tensor module.
 """
 
 from __future__ import annotations
@@ -96,13 +104,15 @@ class Primitive:
 
 PRIMITIVES: dict[str, Primitive] = {}
 
-# Tapes that are recording now, innermost last. A paused tape (stop_recording, or
-# a non-persistent tape during its own backward pass) is taken out of this list, so
-# `bind` only pays for tapes that may record.
+# Tapes that are recording now, and forward accumulators (their `_forward` is True),
+# innermost last. A paused tape (stop_recording, or a non-persistent tape during its
+# own backward pass) is taken out of this list, so `bind` only pays for tapes that may
+# record.
 RECORDING_TAPES: list[Any] = []
 
-# The Taylor-mode dispatcher (adcli.engine.series.dispatch), present only while a Taylor
-# run is active, so that the ordinary path pays one truth test of an empty list.
+# The active interpreter's dispatcher (adcli.engine.series.dispatch for Taylor mode,
+# symbolic.dispatch, batching.dispatch), present only while it runs, so that the
+# ordinary path pays one truth test of an empty list.
 TAYLOR_DISPATCH: list[Callable[..., Any]] = []
 
 _EMPTY: dict[str, Any] = {}
@@ -148,8 +158,12 @@ def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> 
 
 
 def record(prim: Primitive, args: tuple, params: dict[str, Any], out: Tensor) -> None:
-    """Add the call `out = prim(*args, **params)` to every recording tape that follows an input."""
+    """Add the call `out = prim(*args, **params)` to every recording tape that follows an
+    input, and hand it to every active forward accumulator, outermost first."""
     for tape in RECORDING_TAPES:
+        if tape._forward:
+            tape._push(prim, args, params, out)
+            continue
         tracked = tape._tracked
         follows = False
         for a in args:

@@ -11,11 +11,21 @@ path. Each rule is made of recorded operations, so when another tape is recordin
 (nested tapes), or when a persistent tape computes a gradient inside its own
 context, the backward pass is recorded too and can be differentiated again.
 
-When a gradient is None, `explain` says why. Imports the engine's other modules.
+`jacobian` and `batch_jacobian` are one pass with a batch of seeds (the identity):
+reverse mode runs the backward pass on a `Batched` cotangent (adcli.engine.batching
+gives every primitive a batch rule), forward mode pushes a Batched tangent through
+the records (adcli.engine.forward); `choose_mode` picks by shape. The tape sits in
+primitives.RECORDING_TAPES beside forward accumulators, in nesting order; a tape
+paused for its own backward pass goes back to the same place.
+
+When a gradient is None, `explain` says why. Imports the engine's other modules
+(forward mode on first use).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from adcli.engine import ops
+from adcli.engine import batching, ops
+from adcli.engine.batching import Batched
 from adcli.engine.primitives import RECORDING_TAPES, Primitive, defprim, record
 from adcli.engine.tensor import Tensor, Variable
 
@@ -59,15 +70,36 @@ def _accumulate(previous: Tensor, contribution: Tensor, owned: bool) -> Tensor:
     """previous + contribution; a plain numpy sum when no tape could record the addition.
 
     `owned` says that previous's array was made by an earlier `_accumulate` of this
-    backward pass and nothing else has seen it yet, so it may be added to in place."""
+    backward pass and nothing else has seen it yet, so it may be added to in place.
+    Batched adjoints (a Jacobian's batch of cotangents) are summed whole."""
     if RECORDING_TAPES:
         return ops.add(previous, contribution)
+    batched = type(previous) is Batched
+    if batched or type(contribution) is Batched:
+        if not (batched and type(contribution) is Batched):
+            return ops.add(previous, contribution)
+        total, more = previous._full._value, contribution._full._value
+        if np.shape(total) != np.shape(more):
+            return ops.add(previous, contribution)
+        if owned and isinstance(total, np.ndarray) and total.flags.writeable \
+                and total.dtype == np.result_type(total, more):
+            np.add(total, more, out=total)
+            return previous
+        return Batched.of(Tensor._wrap(total + more))
     total, more = previous._value, contribution._value
     if owned and isinstance(total, np.ndarray) and total.shape == np.shape(more) \
             and total.dtype == np.result_type(total, more):
         np.add(total, more, out=total)
         return previous
     return Tensor._wrap(total + more)
+
+
+def _set_aside(recorder: Any) -> int:
+    """Take a tape out of RECORDING_TAPES and say where it was, so that it goes back to
+    the same place: the order of tapes and accumulators is their nesting."""
+    position = RECORDING_TAPES.index(recorder)
+    del RECORDING_TAPES[position]
+    return position
 
 
 def _drain(records: list) -> Iterator[Any]:
@@ -93,6 +125,8 @@ class GradientTape:
     only once passed to `watch`. A non-persistent tape computes one set of
     gradients; a persistent one any number.
     """
+
+    _forward = False  # a recorder of operations, not a ForwardAccumulator (primitives.record)
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = bool(persistent)
@@ -127,12 +161,12 @@ class GradientTape:
             raise ValueError("stop_recording() needs the tape to be recording (inside its `with`)")
         paused = self in RECORDING_TAPES
         if paused:
-            RECORDING_TAPES.remove(self)
+            position = _set_aside(self)
         try:
             yield
         finally:
             if paused and self._active:
-                RECORDING_TAPES.append(self)
+                RECORDING_TAPES.insert(min(position, len(RECORDING_TAPES)), self)
 
     def reset(self) -> None:
         """Forget everything recorded and watched; recording goes on if the tape is active."""
@@ -180,13 +214,13 @@ class GradientTape:
         self._check_usable()
         pause = self in RECORDING_TAPES and not self._persistent
         if pause:
-            RECORDING_TAPES.remove(self)
+            position = _set_aside(self)
         try:
             with np.errstate(all="ignore"):
                 yield
         finally:
             if pause and self._active:
-                RECORDING_TAPES.append(self)
+                RECORDING_TAPES.insert(min(position, len(RECORDING_TAPES)), self)
             if not self._persistent:
                 self._used = True
                 self._records = []
@@ -199,8 +233,7 @@ class GradientTape:
         unconnected_gradients: str = "none",
     ) -> Any:
         """d(sum of target)/d(source) for each source, in the structure of `sources`."""
-        if unconnected_gradients not in ("none", "zero"):
-            raise ValueError("unconnected_gradients must be 'none' or 'zero'")
+        unconnected_gradients = _unconnected(unconnected_gradients)
         if target is None:
             raise TypeError("gradient() needs a target tensor, not None")
         with self._backward_context():
@@ -259,7 +292,13 @@ class GradientTape:
             owned.discard(out._id)
             for argnum, arg in enumerate(args):
                 if isinstance(arg, Tensor) and arg._id in reach and prim.has_vjp(argnum):
-                    contribution = prim.vjp(argnum, g, out, args, params)
+                    if type(g) is Batched and not batching.vjp_is_batchable(prim):
+                        # A custom gradient is user code: one cotangent at a time.
+                        contribution = batching.per_example(
+                            functools.partial(_one_vjp, prim, argnum, out=out, args=args,
+                                              params=params), (g,), g.size_of_batch)
+                    else:
+                        contribution = prim.vjp(argnum, g, out, args, params)
                     previous = adjoints.get(arg._id)
                     if previous is None:
                         adjoints[arg._id] = contribution
@@ -345,46 +384,232 @@ class GradientTape:
         return ("the result depends on it only through non-differentiable operations ("
                 + ", ".join(blockers) + ")")
 
-    def jacobian(self, target: Any, sources: Any, unconnected_gradients: str = "none") -> Any:
-        """d(target[i...])/d(source[j...]) with shape target.shape + source.shape."""
+    def jacobian(self, target: Any, sources: Any, unconnected_gradients: Any = "none",
+                 parallel_iterations: int | None = None, experimental_use_pfor: bool = True,
+                 mode: str = "auto") -> Any:
+        """d(target[i...])/d(source[j...]), of shape target.shape + source.shape, for each
+        source in the structure of `sources`.
+
+        One pass with a batch of seeds, the rows of the identity, as TensorFlow's pfor
+        does: forward mode (a tangent per source entry, pushed through the records)
+        when the sources have no more entries than the target, reverse mode (a
+        cotangent per target entry, one backward pass) when they have more; `mode`
+        "forward" or "reverse" chooses instead (`choose_mode`). Where the batch times
+        the largest recorded tensor would pass JACOBIAN_BATCH_ELEMENTS, the seeds go in
+        chunks of rows, as many as fit. `experimental_use_pfor=False` runs one backward
+        pass per target entry (TensorFlow's while loop); `parallel_iterations` is
+        accepted and ignored. A persistent tape inside its own context records the pass,
+        so a Jacobian can be differentiated again."""
+        unconnected = _unconnected(unconnected_gradients)
+        mode = _mode(mode)
         target = ops.convert_to_tensor(target)
         flat_sources = _flatten(sources)
-        rows: list[list[Any]] = [[] for _ in flat_sources]
+        _check_sources(flat_sources)
         with self._backward_context():
-            for index in np.ndindex(*target.shape):
-                onehot = np.zeros(target.shape, dtype=target.dtype)
-                onehot[index] = 1
-                for k, g in enumerate(self._gradient(target, flat_sources, onehot)):
-                    rows[k].append(g)
-        results = []
+            if experimental_use_pfor:
+                results = self._jacobians(target, flat_sources, 0, mode)
+            else:
+                results = self._jacobian_rows(target, flat_sources)
+        if unconnected == "zero":
+            results = [ops.zeros(target.shape + source.shape, source.dtype) if r is None else r
+                       for source, r in zip(flat_sources, results, strict=True)]
+        return _unflatten(sources, iter(results))
+
+    def batch_jacobian(self, target: Any, source: Any, unconnected_gradients: Any = "none",
+                       parallel_iterations: int | None = None,
+                       experimental_use_pfor: bool = True, mode: str = "auto") -> Any:
+        """For batch b: d(target[b, i...])/d(source[b, j...]), shape (B,) + i... + j...
+
+        Assumes, as TensorFlow does, that batch entries do not depend on each other. One
+        pass, as `jacobian`: a seed per entry of target[0] (reverse) or of source[0]
+        (forward), at every batch entry at once. "auto" is reverse here, as TensorFlow's
+        pfor of the gradient of target[:, i]: where entries do depend on each other
+        (which the assumption rules out), the two modes sum over different batch axes,
+        and reverse gives TensorFlow's numbers."""
+        unconnected = _unconnected(unconnected_gradients)
+        mode = _mode(mode)
+        if mode == "auto":
+            mode = "reverse"
+        target = ops.convert_to_tensor(target)
+        _check_sources([source])
+        if target.ndim == 0 or source.ndim == 0:
+            raise ValueError("batch_jacobian needs a target and a source with a batch axis "
+                             "(rank 1 or more)")
+        with self._backward_context():
+            if experimental_use_pfor:
+                result = self._jacobians(target, [source], 1, mode)[0]
+            else:
+                result = self._batch_jacobian_rows(target, source)
+        if result is None and unconnected == "zero":
+            return ops.zeros(target.shape + source.shape[1:], source.dtype)
+        return result
+
+    def _jacobians(self, target: Tensor, flat_sources: list[Tensor], lead: int,
+                   mode: str) -> list[Tensor | None]:
+        """The Jacobian of target by each source (None where unconnected), the first
+        `lead` axes of both being batch axes that are not differentiated across."""
+        outer, inner = tuple(target.shape[:lead]), tuple(target.shape[lead:])
+        inners = [tuple(s.shape[lead:]) for s in flat_sources]
+        n_out, n_ins = math.prod(inner), [math.prod(s) for s in inners]
+        if n_out == 0 or 0 in n_ins:
+            return self._jacobian_rows(target, flat_sources) if lead == 0 \
+                else [self._batch_jacobian_rows(target, flat_sources[0])]
+        records = self._records[: len(self._records)]
+        largest = max([np.size(out._value) for *_, out in records]
+                      + [target.size] + [s.size for s in flat_sources])
+        chunk = max(1, JACOBIAN_BATCH_ELEMENTS // max(largest, 1))
+        if mode == "auto" and not all(batching.vjp_is_batchable(r[0]) for r in records):
+            # A custom gradient's rule may not be linear (it may clip): only reverse mode
+            # runs it as it is written, once per row, as TensorFlow's jacobian does.
+            mode = "reverse"
+        if choose_mode(n_out, sum(n_ins), mode) == "reverse":
+            parts: list[list[Any]] = [[] for _ in flat_sources]
+            for start in range(0, n_out, chunk):
+                count = min(chunk, n_out - start)
+                seed = Batched.of(_one_hot(start, count, n_out, outer, inner, target.dtype))
+                with batching.active():
+                    grads = self._gradient(target, flat_sources, seed)
+                for k, g in enumerate(grads):
+                    parts[k].append(_part(g, count, flat_sources[k]))
+            return [None if all(isinstance(p, tuple) for p in ps) else _rows_to_jacobian(
+                _joined(ps), lead, inner, inners[k]) for k, ps in enumerate(parts)]
+        from adcli.engine import forward
+
+        results: list[Tensor | None] = []
+        for source, n_in, inner_s in zip(flat_sources, n_ins, inners, strict=True):
+            if source._id not in self._tracked or not _is_float(source):
+                results.append(None)
+                continue
+            columns: list[Any] = []
+            for start in range(0, n_in, chunk):
+                count = min(chunk, n_in - start)
+                seed = Batched.of(_one_hot(start, count, n_in, outer, inner_s, source.dtype))
+                tangent = forward.push_forward(records, {source._id: seed},
+                                               [target._id]).get(target._id)
+                columns.append(_part(tangent, count, target))
+            results.append(None if all(isinstance(c, tuple) for c in columns)
+                           else _columns_to_jacobian(_joined(columns), lead, inner, inner_s))
+        return results
+
+    def _jacobian_rows(self, target: Tensor, flat_sources: list[Any]) -> list[Tensor | None]:
+        """The Jacobians one backward pass per target entry (None where unconnected)."""
+        rows: list[list[Any]] = [[] for _ in flat_sources]
+        for index in np.ndindex(*target.shape):
+            onehot = np.zeros(target.shape, dtype=target.dtype)
+            onehot[index] = 1
+            for k, g in enumerate(self._gradient(target, flat_sources, onehot)):
+                rows[k].append(g)
+        results: list[Tensor | None] = []
         for source, row in zip(flat_sources, rows, strict=True):
             if all(g is None for g in row):
-                results.append(ops.zeros(target.shape + source.shape, source.dtype)
-                               if unconnected_gradients == "zero" else None)
+                results.append(None)
                 continue
             filled = [ops.zeros_like(source) if g is None else g for g in row]
             results.append(ops.reshape(ops.stack(filled), target.shape + source.shape))
-        return _unflatten(sources, iter(results))
+        return results
 
-    def batch_jacobian(self, target: Any, source: Any,
-                       unconnected_gradients: str = "none") -> Any:
-        """For batch b: d(target[b, i...])/d(source[b, j...]), shape (B,) + i... + j...
-
-        Assumes, as TensorFlow does, that batch entries do not depend on each other."""
-        target = ops.convert_to_tensor(target)
+    def _batch_jacobian_rows(self, target: Tensor, source: Tensor) -> Tensor | None:
+        """The batch Jacobian one backward pass per entry of target[0]."""
         batch, inner = target.shape[0], target.shape[1:]
         rows = []
-        with self._backward_context():
-            for index in np.ndindex(*inner):
-                onehot = np.zeros(target.shape, dtype=target.dtype)
-                onehot[(slice(None),) + index] = 1
-                rows.append(self._gradient(target, [source], onehot)[0])
+        for index in np.ndindex(*inner):
+            onehot = np.zeros(target.shape, dtype=target.dtype)
+            onehot[(slice(None),) + index] = 1
+            rows.append(self._gradient(target, [source], onehot)[0])
         if all(g is None for g in rows):
-            return (ops.zeros((batch,) + inner + source.shape[1:], source.dtype)
-                    if unconnected_gradients == "zero" else None)
+            return None
         filled = [ops.zeros_like(source) if g is None else g for g in rows]
         stacked = ops.stack(filled, axis=1)
         return ops.reshape(stacked, (batch,) + inner + source.shape[1:])
+
+
+JACOBIAN_MODES = ("auto", "forward", "reverse")
+# The most entries a tensor of a batched Jacobian pass may hold (batch x entries of the
+# largest recorded tensor): 2^24, 128 MiB of float64. Beyond it the seeds go in chunks.
+JACOBIAN_BATCH_ELEMENTS = 2 ** 24
+
+
+def choose_mode(outputs: int, inputs: int, mode: str = "auto") -> str:
+    """The mode of a Jacobian with `outputs` target entries and `inputs` source entries:
+    `mode` itself when it is "forward" or "reverse"; for "auto", forward mode (one seed
+    per input) when the inputs are no more than the outputs, as for a square Jacobian
+    (a Hessian, forward-over-reverse), reverse mode (one seed per output) otherwise."""
+    mode = _mode(mode)
+    if mode != "auto":
+        return mode
+    return "forward" if inputs <= outputs else "reverse"
+
+
+def _mode(mode: Any) -> str:
+    if mode not in JACOBIAN_MODES:
+        raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    return mode
+
+
+def _unconnected(value: Any) -> str:
+    """'none' or 'zero', from a string or tf.UnconnectedGradients."""
+    value = getattr(value, "value", value)
+    if value not in ("none", "zero"):
+        raise ValueError("unconnected_gradients must be 'none' or 'zero'")
+    return value
+
+
+def _check_sources(flat_sources: list[Any]) -> None:
+    for source in flat_sources:
+        if not isinstance(source, Tensor):
+            raise ValueError(
+                f"gradient() sources must be tensors or variables, not {type(source).__name__}"
+            )
+
+
+def _one_hot(start: int, count: int, n: int, outer: tuple[int, ...], inner: tuple[int, ...],
+             dtype: Any) -> Tensor:
+    """Rows start..start+count of the n x n identity, each shaped `inner`, repeated over the
+    `outer` batch axes: shape (count,) + outer + inner."""
+    dtype = np.dtype(dtype)
+    rows = np.eye(count, n, k=start, dtype=dtype if dtype.kind in "fc" else np.float64)
+    value = rows.reshape((count,) + (1,) * len(outer) + inner)
+    if outer:
+        value = np.broadcast_to(value, (count,) + outer + inner)
+    return Tensor._wrap(value)
+
+
+def _one_vjp(prim: Primitive, argnum: int, g: Tensor, out: Tensor, args: tuple,
+             params: dict) -> Any:
+    return prim.vjp(argnum, g, out, args, params)
+
+
+def _part(value: Tensor | None, count: int, like: Tensor) -> Any:
+    """One chunk's result as an ordinary tensor with the chunk along axis 0, or for None
+    (count, like): the shape of the zeros it stands for if other chunks have a result."""
+    if value is None:
+        return (count, like)
+    return batching.full_of(value, count)
+
+
+def _joined(parts: list[Any]) -> Tensor:
+    """The chunks of a batched pass joined along axis 0 (zeros for a chunk that had none:
+    every chunk has the same graph, so this is for safety)."""
+    filled = [ops.zeros((p[0],) + tuple(p[1].shape), p[1].dtype) if isinstance(p, tuple)
+              else p for p in parts]
+    return filled[0] if len(filled) == 1 else ops.concat(filled, axis=0)
+
+
+def _rows_to_jacobian(full: Tensor, lead: int, inner_t: tuple[int, ...],
+                      inner_s: tuple[int, ...]) -> Tensor:
+    """(n_out,) + outer + inner_s, one row per target entry -> outer + inner_t + inner_s."""
+    if lead:
+        nd = len(full.shape)
+        full = ops.transpose(full, (1, 0) + tuple(range(2, nd)))
+    return ops.reshape(full, tuple(full.shape[:lead]) + inner_t + inner_s)
+
+
+def _columns_to_jacobian(full: Tensor, lead: int, inner_t: tuple[int, ...],
+                         inner_s: tuple[int, ...]) -> Tensor:
+    """(n_in,) + outer + inner_t, one column per source entry -> outer + inner_t + inner_s."""
+    nd = len(full.shape)
+    moved = ops.transpose(full, tuple(range(1, nd)) + (0,))
+    return ops.reshape(moved, tuple(moved.shape[:lead]) + inner_t + inner_s)
 
 
 def custom_gradient(f: Any) -> Any:

@@ -58,6 +58,10 @@ class Tensor:
     __slots__ = ("_value", "_id")
     # A plain Tensor is never auto-watched; Variable overrides this with a slot.
     _trainable = False
+    # The inputs a value depends on without being a number yet: none for a Tensor; a
+    # formula (adcli.engine.symbolic.Symbolic) names them, so that Python control flow
+    # on it can say which branch needs a number.
+    unknowns: tuple[str, ...] = ()
     # Make numpy defer to Tensor's reflected operators (`ndarray * tensor` -> Tensor).
     __array_ufunc__ = None
     __array_priority__ = 100
