@@ -35,6 +35,9 @@ from adcli.derivatives.results import (
     Batch,
     CheckRow,
     Derivative,
+    ExactTaylor,
+    Formula,
+    Formulas,
     Note,
     Result,
     TapeRow,
@@ -68,6 +71,7 @@ def differentiate(
     engine: str = "auto",
     precision: int | None = None,
     direction: Mapping[str, Any] | None = None,
+    mode: str = "auto",
 ) -> Result:
     """The value and every distinct partial derivative up to `order`.
 
@@ -81,7 +85,10 @@ def differentiate(
     the tape for orders 1 and 2, Taylor mode above where it applies; `Result.engine`
     says which ran. `precision` (decimal digits, Taylor mode with mpmath) gives
     Decimal values; then `at` values may be expression texts such as "pi/4", taken at
-    that precision. Read one derivative with `result.derivative("x", "y")`."""
+    that precision. `mode` is how the tape computes a Jacobian (a derivative of a tensor,
+    or a Hessian's second order): "forward", "reverse", or "auto" by shape, in one pass
+    with a batch of seeds; `Result.mode` says which ran. Read one derivative with
+    `result.derivative("x", "y")`."""
     parsed = as_program(program, limits)
     at = mapping(at, "at")
     values = input_values(let, parameter="let")
@@ -91,7 +98,7 @@ def differentiate(
               **exact}
     resolved = plan.resolve(parsed, plan.shapes_of(inputs), wrt, order,
                             _constants(let, values, precision), of, unconnected, limits,
-                            engine, precision, direction, exact)
+                            engine, precision, direction, exact, mode)
     return compute.at_point(resolved, inputs)
 
 
@@ -108,6 +115,7 @@ def differentiate_batch(
     precision: int | None = None,
     direction: Mapping[str, Any] | None = None,
     exact: Mapping[str, str | Sequence[str]] | None = None,
+    mode: str = "auto",
 ) -> Batch:
     """`differentiate` at many points: each input's points along axis 0 (a list of
     numbers, or of nested lists for tensor inputs, or an array).
@@ -132,27 +140,34 @@ def differentiate_batch(
                               f"{sorted(counts)}", parameter="at")
     resolved = plan.resolve(parsed, plan.shapes_of(arrays, batch=True), wrt, order,
                             _constants(let, values, precision), of, unconnected, limits,
-                            engine, precision, direction, exact)
+                            engine, precision, direction, exact, mode)
     return compute.over_batch(resolved, arrays)
 
 
 def jacobian(program: str | Program, at: Mapping[str, Any], wrt: Sequence[str] | None = None,
              let: Mapping[str, Any] | None = None, of: str | None = None,
-             unconnected: str = "none", limits: Any = None) -> Result:
+             unconnected: str = "none", limits: Any = None, mode: str = "auto") -> Result:
     """The value and its Jacobian with respect to each `wrt` variable (shape
-    value.shape + variable.shape)."""
-    return differentiate(program, at, wrt, 1, let, of, unconnected, limits, engine="tape")
+    value.shape + variable.shape), each in one pass with a batch of seeds: forward mode
+    when the variable has no more entries than the value, else reverse (`mode` chooses
+    otherwise; `Result.mode` says which ran)."""
+    return differentiate(program, at, wrt, 1, let, of, unconnected, limits, engine="tape",
+                         mode=mode)
 
 
 def hessian(program: str | Program, at: Mapping[str, Any], wrt: Sequence[str] | None = None,
             let: Mapping[str, Any] | None = None, of: str | None = None,
-            limits: Any = None) -> tuple[Result, np.ndarray, list[tuple[str, int | None]]]:
+            limits: Any = None, mode: str = "auto"
+            ) -> tuple[Result, np.ndarray, list[tuple[str, int | None]]]:
     """The Hessian of a scalar program as one matrix over all entries of the `wrt`
     variables: the result (value, gradient, second partials), the symmetric matrix,
-    and one label (name, flat index; None for a scalar) per row and column."""
+    and one label (name, flat index; None for a scalar) per row and column. The
+    gradient is reverse mode, and its Jacobian one pass with a batch of seeds, forward
+    mode by default (forward-over-reverse; `mode="reverse"` for reverse-over-reverse)."""
     from adcli.derivatives.checking import hessian_matrix
 
-    result = differentiate(program, at, wrt, 2, let, of, "zero", limits, engine="tape")
+    result = differentiate(program, at, wrt, 2, let, of, "zero", limits, engine="tape",
+                           mode=mode)
     if result.value.size != 1:
         raise AdcliUsageError(
             f"hessian needs a scalar program, but its value has shape {result.value.shape}",
@@ -231,6 +246,38 @@ def taylor(program: str | Program, at: Mapping[str, Any], order: int,
         raise error.with_source(parsed.source) from None
 
 
+def diff(program: str | Program, wrt: Sequence[str] | str | None = None, order: int = 1,
+         let: Mapping[str, Any] | None = None, of: str | None = None,
+         limits: Any = None) -> Formulas:
+    """The derivative as a formula: every distinct order-`order` partial of `program` by
+    `wrt` (inputs it reads; default every input, in the order it reads them), in
+    adcli's syntax (`.text`, which `evaluate` runs again), LaTeX (`.latex`) and as
+    SymPy expressions (`.expr`); `.formula("x", "y")` reads one. Every name the program
+    reads without a value is an input (a real symbol); constants (`let`: numbers, or
+    texts such as "pi/4") are substituted exactly. SymPy is imported by this call.
+
+    diff("x^2*sin(x)").text is "2*x*sin(x) + x^2*cos(x)". Loops of fixed counts,
+    functions and branches on constants run; `a if c else b` on an input is a
+    piecewise formula, and an `if` or `while` on an input an AdcliValueError naming it."""
+    from adcli.derivatives import symbolic_backend
+
+    return symbolic_backend.formulas(as_program(program, limits), wrt, order, let, of, limits)
+
+
+def exact_taylor(program: str | Program, at: Mapping[str, Any], order: int,
+                 direction: Mapping[str, Any] | None = None,
+                 let: Mapping[str, Any] | None = None, of: str | None = None,
+                 limits: Any = None) -> ExactTaylor:
+    """`taylor` with exact coefficients (SymPy numbers such as 1/6 or E/2): the Taylor
+    polynomial of a single-valued program at `at` (numbers, or texts such as "pi/4",
+    taken exactly) along `direction` (default 1 for one input), written out in (x - a)
+    for one input (`.polynomial`: "1 + x + x^2/2 + x^3/6" for exp at 0), else in t."""
+    from adcli.derivatives import symbolic_backend
+
+    return symbolic_backend.exact_taylor(as_program(program, limits), at, order, direction,
+                                         let, of, limits)
+
+
 def _constants(let: Mapping[str, Any] | None, values: dict[str, np.ndarray],
                precision: int | None) -> dict[str, Any]:
     """The constants a plan runs with: their values, or at a precision the texts given
@@ -259,9 +306,10 @@ def session_tape_rows(session: Any) -> list[TapeRow]:
 
 __all__ = [
     "DIRECTION_LABEL", "ENGINES", "MIXED_ENGINE", "UNCONNECTED", "AdcliError", "Batch",
-    "CheckRow", "Derivative", "MissingInputError", "Note", "Program", "Result", "TapeRow",
-    "TaylorResult", "as_array", "check", "combinations", "differentiate",
-    "kind_of",
-    "differentiate_batch", "differentiate_session", "evaluate", "hessian", "jacobian", "label",
-    "parse_program", "parse_value", "session_tape_rows", "tape_rows", "taylor",
+    "CheckRow", "Derivative", "ExactTaylor", "Formula", "Formulas", "MissingInputError", "Note",
+    "Program", "Result", "TapeRow", "TaylorResult", "as_array", "check", "combinations", "diff",
+    "differentiate", "kind_of",
+    "differentiate_batch", "differentiate_session", "evaluate", "exact_taylor", "hessian",
+    "jacobian", "label", "parse_program", "parse_value", "session_tape_rows", "tape_rows",
+    "taylor",
 ]

@@ -233,7 +233,7 @@ def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
 def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: tuple[str, ...],
                 of: str | None, wrt: str | None, order: int, unconnected: str,
                 allow_ranges: bool = True, engine: str = "auto", precision: int | None = None,
-                dirs: tuple[str, ...] = ()) -> tuple[Any, Iterator[Any]]:
+                dirs: tuple[str, ...] = (), mode: str = "auto") -> tuple[Any, Iterator[Any]]:
     """Parse inputs and return (point source, an iterator of (chunk, result batch))."""
     from adcli import api
     from adcli.cli import inputs
@@ -254,7 +254,8 @@ def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: t
             batch = api.differentiate_batch(program, chunk.columns, names, order, let,
                                             of, unconnected, engine=engine,
                                             precision=precision, direction=direction,
-                                            exact={**exact, **(chunk.texts or {})})
+                                            exact={**exact, **(chunk.texts or {})},
+                                            mode=mode)
             yield chunk, batch
             # Let go of this chunk before the next is read: memory stays at one chunk.
             del chunk, batch
@@ -369,6 +370,7 @@ def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_element
     \b
     Examples:
       adcli grad "x*x*x" --at x=1 --order 2
+      adcli diff "x^2*sin(x)"
       adcli eval "sin(pi/4)^2"
       adcli grad "x*y + sin(x)" --at x=1 --at y=2 --order 2 --format json
       adcli check "exp(x)/x" --at x=2 --order 3
@@ -455,32 +457,74 @@ def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1 and not dirs)
 
 
+MODE_HELP = ("How the Jacobian is computed, in one pass with a batch of seeds: forward "
+             "mode (a seed per input entry), reverse mode (a seed per value entry), or auto: "
+             "forward when the inputs have no more entries than the value.")
+
+
 @cli.command("jacobian", cls=ProgramCommand)
 @program_options
 @point_options
 @derivative_options
+@click.option("--mode", type=click.Choice(["auto", "forward", "reverse"]), default="auto",
+              show_default=True, help=MODE_HELP)
 @output_options
 @handles_errors
 def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
                      of: str | None, ats: tuple[str, ...], points: IO[str] | None,
-                     wrt: str | None, unconnected: str, fmt: str, digits: int,
+                     wrt: str | None, unconnected: str, mode: str, fmt: str, digits: int,
                      quiet: bool) -> None:
     """The value of a (vector-valued) PROGRAM and its Jacobian for each --wrt variable.
 
     The Jacobian with respect to x has shape value.shape + x.shape: row i holds
-    the gradient of entry i.
+    the gradient of entry i. It is computed in one pass, in forward or reverse mode
+    (--mode); the caption and JSON say which.
 
     \b
     Examples:
       adcli jacobian "[x*y, x + y, sin(x)]" --at x=1 --at y=2
-      adcli jacobian "x * x" --at "x=[1, 2, 3]"
+      adcli jacobian "x * x" --at "x=[1, 2, 3]" --mode reverse
     """
-    from adcli.cli import inputs
+    import dataclasses
+
+    from adcli.api import kind_of
+    from adcli.cli import inputs, render
 
     text = inputs.read_program(program, file, points)
-    source, batches = _run_points(text, ats, points, lets, of, wrt, 1, unconnected)
+    source, computed = _run_points(text, ats, points, lets, of, wrt, 1, unconnected, mode=mode)
     names = inputs.parse_wrt(wrt) or source.order
-    _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1)
+    # The Jacobian is what was asked for here: no hint that a diagonal one meant points.
+    batches = ((chunk, dataclasses.replace(batch, warnings=tuple(
+        w for w in batch.warnings if kind_of(w) != "diagonal"))) for chunk, batch in computed)
+    if fmt in ("json", "jsonl"):
+        # The JSON contract of `grad`, each point with its "engine" and "mode".
+        warnings: list[str] = []
+        lines = []
+        for _chunk, batch in _with_progress(batches, source.total()):
+            warnings.extend(batch.warnings)
+            for i in range(len(batch)):
+                obj = _with_mode(render.point_object(batch.point(i)), batch)
+                lines.append(render.dumps(obj, indent=2) if fmt == "json" and not source.many
+                             else render.dumps(obj))
+        if fmt == "json" and source.many:
+            sys.stdout.write("[\n  " + ",\n  ".join(lines) + "\n]\n")
+        else:
+            sys.stdout.write("".join(line + "\n" for line in lines))
+        _warn(warnings, quiet)
+        return
+    shown = ((chunk, dataclasses.replace(batch, engine=_engine_text(batch)))
+             for chunk, batch in batches)
+    _emit(source, shown, text, fmt, digits, quiet, partial=len(names) > 1)
+
+
+def _engine_text(result: Any) -> str:
+    """The engine as captions say it: "tape, forward mode" for a Jacobian."""
+    return f"{result.engine}, {result.mode} mode" if result.mode else result.engine
+
+
+def _with_mode(obj: dict[str, Any], result: Any) -> dict[str, Any]:
+    """A JSON point object of `jacobian` or `hessian` with its "engine" and "mode"."""
+    return {**obj, "engine": result.engine, "mode": result.mode}
 
 
 @cli.command("hessian", cls=ProgramCommand)
@@ -489,14 +533,20 @@ def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str,
               help="A watched input (repeatable): a value such as 1, pi/4 or [1, 2]; the "
                    "Hessian is taken at one point.")
 @click.option("--wrt", metavar="A,B", help="The variables (default: every --at input).")
+@click.option("--mode", type=click.Choice(["auto", "forward", "reverse"]), default="auto",
+              show_default=True,
+              help="How the Jacobian of the gradient is computed, in one pass: forward "
+                   "(forward-over-reverse), reverse (reverse-over-reverse), or auto: "
+                   "forward, except that a single value's derivative is its gradient.")
 @output_options
 @handles_errors
 def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
-                    of: str | None, ats: tuple[str, ...], wrt: str | None, fmt: str,
-                    digits: int, quiet: bool) -> None:
+                    of: str | None, ats: tuple[str, ...], wrt: str | None, mode: str,
+                    fmt: str, digits: int, quiet: bool) -> None:
     """The Hessian matrix of a scalar PROGRAM at one point.
 
-    Rows and columns run over every entry of every --wrt variable.
+    Rows and columns run over every entry of every --wrt variable. The gradient is
+    reverse mode, and its Jacobian one pass (--mode); the caption and JSON say which.
 
     \b
     Examples:
@@ -511,7 +561,7 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
     source = inputs.parse_points(ats, None, constants, allow_ranges=False)
     names = inputs.parse_wrt(wrt)
     result, matrix, labels = api.hessian(api.parse_program(text), source.fixed, names,
-                                         constants, of)
+                                         constants, of, mode=mode)
     _warn(result.warnings, quiet)
     names_text = [name if index is None else f"{name}[{index}]" for name, index in labels]
     if fmt == "table":
@@ -520,9 +570,9 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
         at = ", ".join(f"{k} = {tables.inline(v, digits)}" for k, v in result.inputs.items())
         tables.console().print(tables.matrix_table(
             matrix, names_text, _title(text), digits,
-            f"Hessian at {at}; value {tables.fmt(result.value, digits)}"))
+            f"Hessian at {at}; value {tables.fmt(result.value, digits)}; {result.mode}"))
         return
-    obj = render.point_object(result)
+    obj = _with_mode(render.point_object(result), result)
     obj["hessian"] = render.json_value(matrix)
     obj["labels"] = names_text
     _write_structured(obj, [names_text] + [list(map(repr, row.tolist())) for row in matrix],
@@ -650,6 +700,9 @@ def check_command(program: str | None, file: IO[str] | None, lets: tuple[str, ..
 @click.option("--over", "overs", multiple=True, metavar="NAME=START:STOP[:COUNT]",
               help="The variable and its range, e.g. --over x=-3:3 (COUNT points, default "
                    "--samples).")
+@click.option("--at", "ats", multiple=True, metavar="NAME=START:STOP[:COUNT]",
+              help="The same as --over, in the range syntax of grad's --at, e.g. "
+                   "--at x=-3:3 or --at x=-3:3:101.")
 @click.option("--order", type=click.IntRange(0, None), default=1, show_default=True,
               help="Draw f and its derivatives up to this order.")
 @click.option("--samples", type=click.IntRange(2, 1_000_000), default=400, show_default=True,
@@ -665,18 +718,20 @@ def check_command(program: str | None, file: IO[str] | None, lets: tuple[str, ..
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
 @handles_errors
 def plot_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
-                 of: str | None, overs: tuple[str, ...], order: int, samples: int,
-                 ylim: str | None, save: str | None, color: bool | None,
+                 of: str | None, overs: tuple[str, ...], ats: tuple[str, ...], order: int,
+                 samples: int, ylim: str | None, save: str | None, color: bool | None,
                  quiet: bool) -> None:
     """Plot PROGRAM and its derivatives up to --order over one variable, in the
     terminal (sized to it; COLUMNS and LINES override) or into a PNG or SVG file.
 
-    Curves break where a value is not finite or jumps across a pole, and the
-    y-range ignores the spikes next to a pole; --ylim sets it.
+    The variable's range is --over or --at NAME=START:STOP[:COUNT]. Curves break
+    where a value is not finite or jumps across a pole, and the y-range ignores the
+    spikes next to a pole; --ylim sets it. The legend is a line under the plot.
 
     \b
     Examples:
       adcli plot "sin(x)" --over x=-3:3 --order 2
+      adcli plot "tan(x)" --at x=-3:3
       adcli plot "tan(x)" --over x=-3:3 --ylim -10:10
       adcli plot "a*x^3 - x" --over x=-2:2:101 --let a=0.5
     """
@@ -687,7 +742,7 @@ def plot_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     from adcli.cli import plot as draw
 
     text = inputs.read_program(program, file)
-    constants, variable, grid = inputs.parse_over(overs, samples, lets)
+    constants, variable, grid = inputs.parse_over(overs, samples, lets, ats)
     limits = inputs.parse_limits("--ylim", ylim) if ylim is not None else None
     from adcli.api import MissingInputError
 
@@ -750,17 +805,22 @@ def repl_command(fmt: str, digits: int, max_iterations: int | None, quiet: bool)
               help="The direction v (repeatable; needed with several inputs): the series "
                    "of t -> f(a + t v).")
 @precision_option
+@click.option("--exact", is_flag=True,
+              help="Exact coefficients (1/6, not 0.16666666666666666), from the program's "
+                   "formula (SymPy); the polynomial alone in the table format.")
 @output_options
 @handles_errors
 def taylor_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
                    of: str | None, ats: tuple[str, ...], order: int, dirs: tuple[str, ...],
-                   precision: int | None, fmt: str, digits: int, quiet: bool) -> None:
+                   precision: int | None, exact: bool, fmt: str, digits: int,
+                   quiet: bool) -> None:
     """The Taylor polynomial of PROGRAM at a point: each coefficient f^(k)(a)/k! and
     derivative f^(k)(a), k = 0..--order, and the polynomial written out.
 
     \b
     Examples:
       adcli taylor "exp(x)" --at x=0 --order 5
+      adcli taylor "exp(x)" --at x=0 --order 4 --exact
       adcli taylor "sin(x)*exp(x)/(1+x*x)" --at x=0.5 --order 40 --precision 30
       adcli taylor "x*y + y*y" --at x=1 --at y=2 --dir x=1 --dir y=0.5 --order 3
     """
@@ -770,6 +830,13 @@ def taylor_command(program: str | None, file: IO[str] | None, lets: tuple[str, .
     text = inputs.read_program(program, file)
     constants = inputs.parse_constants(lets)
     source = inputs.parse_points(ats, None, constants, allow_ranges=False)
+    if exact:
+        if precision is not None:
+            raise inputs.InputError("--exact computes exact numbers: give --exact or "
+                                    "--precision, not both")
+        _exact_taylor(text, _exact_texts(ats, source), order, _dir_texts(dirs),
+                      _let_texts(lets), of, fmt)
+        return
     at: dict[str, Any] = dict(source.fixed)
     let: dict[str, Any] = constants
     if precision is not None:
@@ -795,6 +862,101 @@ def taylor_command(program: str | None, file: IO[str] | None, lets: tuple[str, .
     _write_structured(obj, rows, fmt, [[render.plain_line(result.coefficients[k]),
                                         render.plain_line(result.derivatives[k])]
                                        for k in range(order + 1)])
+
+
+def _dir_texts(dirs: tuple[str, ...]) -> dict[str, str]:
+    from adcli.cli import inputs
+
+    texts: dict[str, str] = {}
+    for text in dirs:
+        assignment = inputs.split_assignment("--dir", text, "x=1")
+        if assignment.name in texts:
+            raise inputs.InputError(f"--dir {assignment.name} is given twice")
+        texts[assignment.name] = assignment.text
+    return texts
+
+
+def _exact_taylor(text: str, at: dict[str, str], order: int, direction: dict[str, str],
+                  let: dict[str, str], of: str | None, fmt: str) -> None:
+    """`adcli taylor --exact`: the polynomial (table), or each coefficient and derivative
+    as exact texts (plain, CSV, TSV; JSON also the polynomial)."""
+    from adcli import api
+
+    result = api.exact_taylor(api.parse_program(text), at, order, direction or None, let, of)
+    if fmt == "table":
+        sys.stdout.write(result.polynomial + "\n")
+        return
+    obj = {"inputs": result.inputs, "direction": result.direction, "order": result.order,
+           "exact": True, "coefficients": list(result.coefficient_texts),
+           "derivatives": list(result.derivative_texts), "polynomial": result.polynomial,
+           "latex": result.latex, "warnings": []}
+    pairs = list(zip(result.coefficient_texts, result.derivative_texts, strict=True))
+    rows = [["k", "coefficient", "derivative"]] + [[str(k), c, d]
+                                                    for k, (c, d) in enumerate(pairs)]
+    _write_structured(obj, rows, fmt, [[c, d] for c, d in pairs])
+
+
+DIFF_FORMATS = ("text", "plain", "latex", "json")
+
+
+@cli.command("diff", cls=ProgramCommand)
+@program_options
+@click.option("--wrt", metavar="A,B",
+              help="The inputs to differentiate by (default: every input the program reads, "
+                   "in order); with several, every distinct partial.")
+@click.option("--order", type=click.IntRange(0, None), default=1, show_default=True,
+              help="The order of the derivative (0: the program's own formula).")
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text",
+              show_default=True,
+              help="text: for people (labelled when there are several); plain: the bare "
+                   "formulas, one per line, for adcli eval; latex; json.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
+@handles_errors
+def diff_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
+                 of: str | None, wrt: str | None, order: int, fmt: str, quiet: bool) -> None:
+    """The derivative of PROGRAM as a formula, simplified, in adcli's own syntax.
+
+    Every name the program reads without a value is an input; --let constants are
+    substituted exactly. Loops of fixed counts unroll, functions and branches on
+    constants run, and `a if c else b` on an input gives a piecewise formula (an
+    `if` or `while` on an input is an error naming it). The plain formula evaluates
+    again: adcli eval "$(adcli diff ... --format plain)" --let x=1.3.
+
+    \b
+    Examples:
+      adcli diff "x^2*sin(x)"
+      adcli diff "x*y + sin(x)" --wrt x,y
+      adcli diff "exp(-x^2/2)" --order 2 --format latex
+      adcli diff "y = x; for i in range(3): y = y*x"
+      adcli diff "a*x^k" --let k=3 --format json
+    """
+    from adcli import api
+    from adcli.cli import inputs
+
+    text = inputs.read_program(program, file)
+    result = api.diff(api.parse_program(text), inputs.parse_wrt(wrt), order, _let_texts(lets),
+                      of)
+    _warn(result.warnings, quiet)
+    if fmt == "json":
+        from adcli.cli import render
+
+        obj = {"program": text, "wrt": list(result.wrt), "order": result.order,
+               "inputs": list(result.inputs),
+               "formulas": {f.label(partial=result.partial): {"plain": f.text, "latex": f.latex}
+                            for f in result.formulas}}
+        sys.stdout.write(render.dumps(obj, indent=2) + "\n")
+        return
+    if fmt == "latex":
+        sys.stdout.write("".join(f.latex + "\n" for f in result.formulas))
+        return
+    if fmt == "plain" or len(result.formulas) == 1:
+        sys.stdout.write("".join(f.text + "\n" for f in result.formulas))
+        return
+    from adcli.cli.tables import unicode_ok
+
+    unicode = unicode_ok()
+    sys.stdout.write("".join(f"{f.label(unicode, result.partial)} = {f.text}\n"
+                             for f in result.formulas))
 
 
 def main() -> None:

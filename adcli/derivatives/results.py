@@ -1,9 +1,10 @@
 """What the derivative layer answers: results, batches, their labels and their warnings.
 
 One responsibility: the plain values every face renders (`Derivative`, `Result`,
-`Batch`, `TaylorResult`, `TapeRow`, `CheckRow`), the one way a derivative is named
-(`label`), the one order partials come in (`combinations`), and the one place
-warnings about derivatives are worded (`nonfinite_warnings`, `unused_input_warnings`).
+`Batch`, `TaylorResult`, `Formulas`, `ExactTaylor`, `TapeRow`, `CheckRow`), the one
+way a derivative is named (`label`), the one order partials come in (`combinations`),
+and the one place warnings about derivatives are worded (`nonfinite_warnings`,
+`unused_input_warnings`).
 Warnings and reasons are strings with a `kind`, so that a face may filter them
 without reading their words. No numerics and no text formatting of numbers here.
 
@@ -33,7 +34,10 @@ class Note(str):
     does not depend on an input), "unconnected" (a derivative is None because the
     value does not depend on the variable), "constant" (the variable is a constant),
     "blocked" (only non-differentiable operations connect them), "precision" (digits
-    were recomputed or could not be verified), "program" (the program's own)."""
+    were recomputed or could not be verified), "program" (the program's own), "formula"
+    (a formula of `adcli diff` was too long to simplify), "diagonal" (a derivative by a
+    vector input is a diagonal Jacobian: the derivative at many points was likely
+    meant)."""
 
     kind: str
 
@@ -73,7 +77,10 @@ class Derivative:
 class Result:
     """A program's value at one point, its derivatives, and what went wrong on the way.
 
-    `engine` says which backend computed it: "tape", "taylor" or "taylor (interpolated)"."""
+    `engine` says which backend computed it: "tape", "taylor" or "taylor (interpolated)";
+    `mode`, for the tape, how: "reverse" (gradients), "forward" or "reverse" (a
+    Jacobian), "forward-over-reverse" (a Hessian), ...; None when nothing was
+    differentiated or a series backend ran."""
 
     inputs: dict[str, np.ndarray]
     value: np.ndarray
@@ -81,6 +88,7 @@ class Result:
     warnings: tuple[str, ...] = ()
     engine: str = "tape"
     variables: dict[str, np.ndarray] = field(default_factory=dict)
+    mode: str | None = None
 
     def derivative(self, *wrt: str) -> np.ndarray | None:
         """The derivative by these variables in any order (`derivative("x", "y")` is
@@ -104,6 +112,7 @@ class Batch:
     derivatives: tuple[Derivative, ...]
     warnings: tuple[str, ...] = ()
     engine: str = "tape"
+    mode: str | None = None
 
     def __len__(self) -> int:
         return int(self.value.shape[0])
@@ -123,7 +132,7 @@ class Batch:
         warnings = (*(w for w in self.warnings if kind_of(w) != "unused-input"),
                     *unused_input_warnings(derivatives, inputs))
         return Result(inputs=inputs, value=self.value[i], derivatives=tuple(derivatives),
-                      warnings=warnings, engine=self.engine)
+                      warnings=warnings, engine=self.engine, mode=self.mode)
 
     @staticmethod
     def of(results: Sequence[Result]) -> Batch:
@@ -153,7 +162,7 @@ class Batch:
         warnings = tuple(dict.fromkeys(w for r in results for w in r.warnings))
         return Batch(inputs={k: _stack([r.inputs[k] for r in results]) for k in first.inputs},
                      value=_stack([r.value for r in results]), derivatives=tuple(derivatives),
-                     warnings=warnings, engine=first.engine)
+                     warnings=warnings, engine=first.engine, mode=first.mode)
 
     @staticmethod
     def concat(batches: Sequence[Batch]) -> Batch:
@@ -188,7 +197,7 @@ class Batch:
             inputs={k: np.concatenate([b.inputs[k] for b in batches]) for k in first.inputs},
             value=np.concatenate([b.value for b in batches]), derivatives=tuple(derivatives),
             warnings=tuple(dict.fromkeys(w for b in batches for w in b.warnings)),
-            engine=first.engine)
+            engine=first.engine, mode=first.mode)
 
 
 def _stack(values: Sequence[Any]) -> np.ndarray:
@@ -215,6 +224,93 @@ class TaylorResult:
     precision: int | None = None
     warnings: tuple[str, ...] = ()
     engine: str = "taylor"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One derivative as a formula: d^order f / d wrt[0] ... d wrt[-1] (order 0: f).
+
+    `expr` is the SymPy expression (a numpy object array of them for a tensor value),
+    `text` the formula in adcli's syntax, which `adcli eval` evaluates again (a tensor
+    as a nested list), and `latex` the same in LaTeX."""
+
+    wrt: tuple[str, ...]
+    expr: Any
+    text: str
+    latex: str
+
+    @property
+    def order(self) -> int:
+        return len(self.wrt)
+
+    def label(self, unicode: bool = False, partial: bool = True) -> str:
+        return label(self.wrt, unicode, partial)
+
+
+@dataclass(frozen=True)
+class Formulas:
+    """`adcli diff`: every distinct order-`order` partial of a program by `wrt`, as
+    formulas, in the JSON order (`combinations`). `inputs` are the names the program
+    reads (each a real symbol in the formulas), in the order it reads them."""
+
+    program: str | None
+    wrt: tuple[str, ...]
+    order: int
+    inputs: tuple[str, ...]
+    formulas: tuple[Formula, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """Whether the formulas are partial derivatives (the program has several inputs)."""
+        return len(self.inputs) > 1
+
+    @property
+    def text(self) -> str:
+        """The formulas in adcli's syntax, one per line."""
+        return "\n".join(f.text for f in self.formulas)
+
+    @property
+    def latex(self) -> str:
+        """The formulas in LaTeX, one per line."""
+        return "\n".join(f.latex for f in self.formulas)
+
+    @property
+    def expr(self) -> Any:
+        """The SymPy expression of the one formula; a tuple of them when there are several."""
+        if len(self.formulas) == 1:
+            return self.formulas[0].expr
+        return tuple(f.expr for f in self.formulas)
+
+    def formula(self, *wrt: str) -> Formula:
+        """The formula by its variables, in any order (a KeyError naming those computed)."""
+        for f in self.formulas:
+            if sorted(f.wrt) == sorted(wrt):
+                return f
+        computed = ", ".join(label(f.wrt) for f in self.formulas)
+        raise KeyError(f"no formula by {', '.join(wrt)}; computed: {computed}")
+
+
+@dataclass(frozen=True)
+class ExactTaylor:
+    """A program's Taylor polynomial with exact coefficients (`adcli taylor --exact`).
+
+    `coefficients[k]` = f^(k)(a)[v, ..., v] / k! and `derivatives[k]` = f^(k)(a)[v, ..., v]
+    are SymPy numbers (1/6, E/2, sqrt(2)/4), `coefficient_texts` and `derivative_texts`
+    them in adcli's syntax; `polynomial` is the sum written out in `variable`: x, or
+    (x - a) for one input along 1, else t for f(a + t v). `inputs` and `direction` are
+    the point and the direction, as formulas' texts."""
+
+    inputs: dict[str, str]
+    direction: dict[str, str]
+    order: int
+    variable: str
+    coefficients: tuple[Any, ...]
+    derivatives: tuple[Any, ...]
+    coefficient_texts: tuple[str, ...]
+    derivative_texts: tuple[str, ...]
+    polynomial: str
+    latex: str
 
 
 @dataclass(frozen=True)

@@ -106,27 +106,49 @@ def working_digits(precision: int, order: int) -> int:
     return precision + 10 + order // 4
 
 
-def _literal_names(program: ast.Program, source: str | None) -> tuple[Any, dict[str, str]]:
+def literal_names(program: ast.Program, source: str | None) -> tuple[Any, dict[str, str]]:
     """The program with each number literal replaced by a name, and the literal's text:
-    at a set precision, 0.1 must mean the decimal 0.1, not the float64 nearest it."""
+    at a set precision, 0.1 must mean the decimal 0.1, not the float64 nearest it (and
+    in a formula the Rational 1/10; adcli.derivatives.symbolic_backend)."""
     texts: dict[str, str] = {}
 
-    def visit(node: Any) -> Any:
+    def children(node: Any) -> list[Any]:
+        if isinstance(node, tuple):
+            return list(node)
+        if dataclasses.is_dataclass(node) and not isinstance(node, type) \
+                and type(node).__name__ != "Span":
+            return [getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "span"]
+        return []
+
+    def rebuild(node: Any) -> Any:
         if isinstance(node, ast.Number):
             name = f"_adcli_literal_{len(texts)}"
             text = source[node.span.start:node.span.end] if source is not None else ""
             texts[name] = text if _is_decimal(text) else repr(node.value)
             return ast.Name(name, node.span)
         if isinstance(node, tuple):
-            return tuple(visit(item) for item in node)
+            return tuple(done[id(item)] for item in node)
         if dataclasses.is_dataclass(node) and not isinstance(node, type) \
-                and not type(node).__name__ == "Span":
-            changes = {f.name: visit(getattr(node, f.name)) for f in dataclasses.fields(node)
-                       if f.name != "span"}
-            return dataclasses.replace(node, **changes)
+                and type(node).__name__ != "Span":
+            return dataclasses.replace(node, **{f.name: done[id(getattr(node, f.name))]
+                                                for f in dataclasses.fields(node)
+                                                if f.name != "span"})
         return node
 
-    return visit(program), texts
+    # Post-order with a stack of its own: a program of 20,000 terms nests 20,000 deep.
+    done: dict[int, Any] = {}
+    stack: list[tuple[Any, bool]] = [(program, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in done:
+            continue
+        below = [] if ready or isinstance(node, ast.Number) else children(node)
+        if below:
+            stack.append((node, True))
+            stack.extend((child, False) for child in below if id(child) not in done)
+            continue
+        done[id(node)] = rebuild(node)
+    return done[id(program)], texts
 
 
 def _is_decimal(text: str) -> bool:
@@ -149,7 +171,7 @@ def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
         if precision is not None:
             import mpmath
 
-            tree, texts = _literal_names(tree, source)
+            tree, texts = literal_names(tree, source)
             constants.update({"pi": taylor.constant(np.asarray(mpmath.pi, dtype=object)),
                               "e": taylor.constant(np.asarray(mpmath.e, dtype=object))})
             constants.update({name: taylor.constant(np.asarray(mpmath.mpf(text), dtype=object))

@@ -537,10 +537,25 @@ class _Compiler:
                     "single value", span,
                     hint="use where(condition, a, b) to choose elementwise",
                 )
+            if value.unknowns:
+                raise self.undecided(value, f"the condition of '{what}'", span, what)
             return bool(value)
         if isinstance(value, (float, bool, int)):
             return bool(value)
         raise AdcliTypeError(f"the condition of '{what}' is {_describe(value)}", span)
+
+    def undecided(self, value: Tensor, what: str, span: Span, keyword: str = "") -> AdcliError:
+        """A formula (a symbolic run: adcli diff) where Python control flow needs a
+        number: the branch it would take depends on the inputs it names."""
+        names = " and ".join(f"'{n}'" for n in value.unknowns)
+        plural = "s" if len(value.unknowns) > 1 else ""
+        hint = None
+        if keyword in ("if", "elif", "and", "or"):
+            hint = ("for a piecewise formula, choose with an expression: `a if c else b` "
+                    "or where(c, a, b)")
+        return AdcliValueError(
+            f"{what} depends on the input{plural} {names}, so the program has no single "
+            "formula here", span, hint=hint)
 
     def stmt_If(self, node: ast.If, scope: _Scope) -> Callable[[dict], Any]:
         test = self._condition(self.expr(node.test, scope), "if", node.test.span)
@@ -855,7 +870,7 @@ class _Compiler:
                 if type(value) is float or type(value) is bool:
                     return not value
                 if isinstance(value, Tensor):
-                    if value.size == 1:
+                    if value.size == 1 and not value.unknowns:
                         return not bool(value)
                     return ops.logical_not(value)
                 raise AdcliTypeError(f"'not' cannot use {_describe(value)}", span)
@@ -930,7 +945,7 @@ class _Compiler:
             # Python's short circuit on single values; elementwise on bigger tensors.
             value = values[0](frame)
             for k in range(1, len(values) + 1):
-                if isinstance(value, Tensor) and value.size != 1:
+                if isinstance(value, Tensor) and (value.size != 1 or value.unknowns):
                     rest = [values[j](frame) for j in range(k, len(values))]
                     combine = ops.logical_and if is_and else ops.logical_or
                     out = value
@@ -955,8 +970,9 @@ class _Compiler:
             condition = test(frame)
             if type(condition) is bool or type(condition) is float:
                 return body(frame) if condition else orelse(frame)
-            if isinstance(condition, Tensor) and condition.size != 1:
-                # Elementwise choice, so that batch evaluation of `a if c else b` works.
+            if isinstance(condition, Tensor) and (condition.size != 1 or condition.unknowns):
+                # Elementwise choice, so that batch evaluation of `a if c else b` works
+                # (and a formula's choice is piecewise: a condition on an input).
                 try:
                     return ops.where(condition, body(frame), orelse(frame))
                 except (ValueError, TypeError) as error:
@@ -981,6 +997,9 @@ class _Compiler:
                 raise AdcliValueError(
                     f"{what} needs a whole number, not {_describe(value)}", span
                 )
+            if value.unknowns:
+                raise self.undecided(value, f"{what} needs a whole number, but this value",
+                                     span)
             value = float(value)
         if type(value) is bool:
             return int(value)

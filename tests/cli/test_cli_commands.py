@@ -15,7 +15,7 @@ def test_jacobian_json_has_one_column_per_variable(adcli):
         "inputs": {"x": 1.0, "y": 2.0}, "value": [2.0, 3.0, 0.8414709848078965],
         "derivatives": [{"wrt": ["x"], "order": 1, "value": [2.0, 1.0, 0.5403023058681398]},
                         {"wrt": ["y"], "order": 1, "value": [1.0, 1.0, 0.0]}],
-        "warnings": []}
+        "warnings": [], "engine": "tape", "mode": "forward"}
 
 
 def test_jacobian_csv_and_plain(adcli):
@@ -30,17 +30,18 @@ def test_jacobian_of_a_vector_input_is_shown_as_a_matrix(adcli):
     run = adcli("jacobian", "x * x", "--at", "x=[1, 2, 3]", ascii=True)
     assert run.table() == (
         "x * x\n"
-        "╭───────┬───────────────┬──────────────╮\n"
-        "│       │         value │              │\n"
-        "├───────┼───────────────┼──────────────┤\n"
-        "│ f     │         1 4 9 │ shape (3,)   │\n"
-        "│ df/dx │ ┌───┬───┬───┐ │ shape (3, 3) │\n"
-        "│       │ │ 2 │ 0 │ 0 │ │              │\n"
-        "│       │ │ 0 │ 4 │ 0 │ │              │\n"
-        "│       │ │ 0 │ 0 │ 6 │ │              │\n"
-        "│       │ └───┴───┴───┘ │              │\n"
-        "╰───────┴───────────────┴──────────────╯\n"
-        "     at x = [1, 2, 3]; engine: tape\n")
+        "╭────────┬─────────────────┬───────────────╮\n"
+        "│        │           value │               │\n"
+        "├────────┼─────────────────┼───────────────┤\n"
+        "│ f      │           1 4 9 │ shape (3,)    │\n"
+        "│ df/dx  │ ┌───┬───┬───┐   │ shape (3, 3)  │\n"
+        "│        │ │ 2 │ 0 │ 0 │   │               │\n"
+        "│        │ │ 0 │ 4 │ 0 │   │               │\n"
+        "│        │ │ 0 │ 0 │ 6 │   │               │\n"
+        "│        │ └───┴───┴───┘   │               │\n"
+        "╰────────┴─────────────────┴───────────────╯\n"
+        "at x = [1, 2, 3]; engine: tape, forward mode\n")
+    assert run.stderr == ""  # the Jacobian was asked for: no hint about points
 
 
 def test_hessian_table_is_the_matrix(adcli):
@@ -48,23 +49,24 @@ def test_hessian_table_is_the_matrix(adcli):
     assert run.exit_code == 0
     assert run.table() == (
         "x^2*y + y^3\n"
-        "╭─────────┬─────────┬───────────╮\n"
-        "│         │       x │         y │\n"
-        "├─────────┼─────────┼───────────┤\n"
-        "│ x       │       4 │         2 │\n"
-        "│ y       │       2 │        12 │\n"
-        "╰─────────┴─────────┴───────────╯\n"
-        "Hessian at x = 1, y = 2; value 10\n")
+        "╭────────────────┬───────────────┬────────────────────╮\n"
+        "│                │             x │                  y │\n"
+        "├────────────────┼───────────────┼────────────────────┤\n"
+        "│ x              │             4 │                  2 │\n"
+        "│ y              │             2 │                 12 │\n"
+        "╰────────────────┴───────────────┴────────────────────╯\n"
+        "Hessian at x = 1, y = 2; value 10; reverse-over-reverse\n")
 
 
 def test_hessian_over_the_entries_of_a_vector_input(adcli):
     run = adcli("hessian", "sum(x^3)", "--at", "x=[1, 2]")
     assert run.table().splitlines()[2:6] == [
-        "│         │    x[0] │   x[1] │",
-        "├─────────┼─────────┼────────┤",
-        "│ x[0]    │       6 │      0 │",
-        "│ x[1]    │       0 │     12 │"]
-    assert run.table().splitlines()[-1] == "Hessian at x = [1, 2]; value 9"
+        "│                │           x[0] │           x[1] │",
+        "├────────────────┼────────────────┼────────────────┤",
+        "│ x[0]           │              6 │              0 │",
+        "│ x[1]           │              0 │             12 │"]
+    assert run.table().splitlines()[-1] == \
+        "Hessian at x = [1, 2]; value 9; forward-over-reverse"
 
 
 def test_hessian_json_adds_the_matrix_and_its_labels(adcli):

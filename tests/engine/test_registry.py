@@ -1,10 +1,13 @@
 """Registry-wide checks: every primitive has every interpretation, and they agree.
 
 Each primitive of `adcli.engine.primitives.PRIMITIVES` needs a gradient rule (unless
-it is registered as zero-derivative), a Taylor rule and an mpmath forward (or the
-explicit declaration that its numpy forward is right on object arrays of mpf); see
-`adcli.engine.series.missing_rules`. The tests are parametrized by primitive name,
-so a new primitive without a rule fails as e.g. `test_has_a_taylor_rule[cbrt]`.
+it is registered as zero-derivative), a Taylor rule, an mpmath forward (or the
+explicit declaration that its numpy forward is right on object arrays of mpf), a
+symbolic rule (adcli/engine/symbolic.py), a batch rule (adcli/engine/batching.py) and,
+when differentiable, a forward-mode rule (adcli/engine/forward.py); see
+`adcli.engine.series.missing_rules`.
+The tests are parametrized by primitive name, so a new primitive without a rule
+fails as e.g. `test_has_a_taylor_rule[cbrt]`.
 The mp forward of every elementwise primitive is checked against its numpy forward
 on a grid of ordinary points (nan and inf where numpy gives them, 1e-14 relative
 elsewhere).
@@ -46,6 +49,28 @@ def test_has_an_mp_forward(name: str) -> None:
         "def_mp(prim, None) if its numpy impl is right on object arrays of mpmath.mpf")
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_has_a_symbolic_rule(name: str) -> None:
+    assert "symbolic" not in series.missing_rules()[name], (
+        f"{name} has no symbolic rule: register it in adcli/engine/symbolic.py with "
+        "def_unary, def_elementwise or def_symbolic (None if its numpy impl is right on "
+        "object arrays of SymPy expressions)")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_has_a_forward_rule(name: str) -> None:
+    assert "jvp" not in series.missing_rules()[name], (
+        f"{name} has no forward-mode rule: register it in adcli/engine/forward.py with "
+        "def_elementwise, def_linear, def_jvp or def_transposed")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_has_a_batch_rule(name: str) -> None:
+    assert "batch" not in series.missing_rules()[name], (
+        f"{name} has no batch rule: register it in adcli/engine/batching.py (elementwise, "
+        "a reduction, or def_batch)")
+
+
 def test_arity_is_declared_and_matches_numpy_ufuncs() -> None:
     for name, prim in PRIMITIVES.items():
         if prim.vjp_any is not None:
@@ -62,8 +87,8 @@ def test_missing_rules_names_what_a_new_primitive_lacks(monkeypatch: pytest.Monk
     monkeypatch.setitem(PRIMITIVES, with_vjp.name, with_vjp)
     monkeypatch.setitem(PRIMITIVES, without.name, without)
     missing = series.missing_rules()
-    assert missing[with_vjp.name] == ["taylor", "mp"]
-    assert missing[without.name] == ["vjp", "taylor", "mp"]
+    assert missing[with_vjp.name] == ["taylor", "mp", "symbolic", "jvp", "batch"]
+    assert missing[without.name] == ["vjp", "taylor", "mp", "symbolic", "batch"]
     assert missing["sin"] == [] and missing["floor"] == []
 
 
@@ -96,6 +121,15 @@ def test_registering_mp_forwards_does_not_import_mpmath() -> None:
     assert out.strip() == "False"
 
 
+def test_scipy_is_imported_only_by_the_gamma_family() -> None:
+    code = ("import sys, adcli, adcli.engine.series, adcli.lang; print('scipy' in sys.modules); "
+            "adcli.lang.run('sin(x) + x^2', {'x': 0.5}); print('scipy' in sys.modules); "
+            "adcli.gamma(2.5); print('scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "False", "True"]
+
+
 # ---- the mp forward against the numpy forward ------------------------------------------
 
 POINTS = np.array([-2.5, -0.7, -0.3, 0.0, 0.4, 0.9, 1.7, 3.2])
@@ -103,6 +137,9 @@ POINTS = np.array([-2.5, -0.7, -0.3, 0.0, 0.4, 0.9, 1.7, 3.2])
 PARAMS: dict[str, list[dict[str, Any]]] = {
     "integer_pow": [{"n": 3}, {"n": -2}, {"n": 0}],
     "reduce_logsumexp": [{"axis": None, "keepdims": False}, {"axis": (1,), "keepdims": True}],
+    # Odd orders (and digamma): scipy's sum for an even order cancels near a negative
+    # half-integer (polygamma(2, -2.5) keeps 14 digits, polygamma(4, -2.5) 12).
+    "polygamma": [{"n": 0}, {"n": 1}, {"n": 3}],
 }
 MP_COMPUTED = sorted(name for name, prim in PRIMITIVES.items()
                      if series.MP_FORWARD.get(prim) is not None)
