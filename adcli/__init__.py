@@ -1,7 +1,11 @@
 """adcli's Python API: a gradient tape with TensorFlow's names (`import adcli as tf`).
 
-Exports the engine's Tensor, Variable, GradientTape, custom_gradient and every
-operation under its TensorFlow name, plus dtypes. Imports only the engine, so that
+Exports the engine's Tensor, Variable, GradientTape, custom_gradient, the `autodiff`
+namespace (ForwardAccumulator) and every operation under its TensorFlow name, plus
+dtypes, and TensorFlow's namespaces `nn`, `math`, `linalg` and `random` (modules of
+this package, composed of the engine's operations) and `saved_model` (imported on first
+use), and the top-level names of adcli/compat.py (UnconnectedGradients, clip_by_norm,
+einsum, pad, Module, function, ...). Imports only the engine and numpy, so that
 `import adcli` stays light; the language and the CLI are imported on demand.
 """
 
@@ -9,10 +13,26 @@ from __future__ import annotations
 
 import numpy as _np
 
+from adcli import autodiff, linalg, nn
+
+# `as` re-exports these two namespaces, which __all__ leaves out (see there).
+from adcli import math as math
+from adcli import random as random
+from adcli.compat import (
+    Module,
+    TensorSpec,
+    UnconnectedGradients,
+    clip_by_global_norm,
+    clip_by_norm,
+    function,
+    pad,
+)
 from adcli.engine import ops as _ops
 from adcli.engine.ops import *  # noqa: F403 - the operations are the API
 from adcli.engine.tape import GradientTape, custom_gradient
 from adcli.engine.tensor import Tensor, Variable, is_tensor
+from adcli.linalg import einsum, tensordot
+from adcli.math import add_n, argmax, argmin, reduce_all, reduce_any, truediv
 
 __version__ = "0.1.0"
 
@@ -23,10 +43,8 @@ int32 = _np.int32
 int64 = _np.int64
 bool = _np.bool_  # noqa: A001 - TensorFlow's name for the boolean dtype
 
-# TensorFlow's short names and namespaces that tutorial code uses.
+# TensorFlow's short names that tutorial code uses.
 multiply = _ops.multiply
-math = _ops
-linalg = _ops
 
 
 def enable_eager_execution() -> None:
@@ -38,6 +56,20 @@ def executing_eagerly() -> bool:
     return True
 
 
-__all__ = [*_ops.__all__, "GradientTape", "Tensor", "Variable", "custom_gradient",
-           "enable_eager_execution", "executing_eagerly", "is_tensor", "float16", "float32",
-           "float64", "int32", "int64", "bool"]
+def __getattr__(name: str) -> object:
+    # tf.saved_model imports pickle: only when a program uses it.
+    if name == "saved_model":
+        import importlib
+
+        return importlib.import_module("adcli.saved_model")
+    raise AttributeError(f"module 'adcli' has no attribute {name!r}")
+
+
+# The namespaces `math` and `random` are left out of __all__: `from adcli import *` must
+# not replace Python's modules of those names.
+__all__ = [*_ops.__all__, "GradientTape", "Module", "Tensor", "TensorSpec",
+           "UnconnectedGradients", "Variable", "add_n", "argmax", "argmin", "autodiff",
+           "clip_by_global_norm", "clip_by_norm", "custom_gradient", "einsum",
+           "enable_eager_execution", "executing_eagerly", "function", "is_tensor", "linalg",
+           "nn", "pad", "reduce_all", "reduce_any", "tensordot", "truediv", "float16",
+           "float32", "float64", "int32", "int64", "bool"]
