@@ -182,7 +182,7 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
                                            and raw.dtype.kind == "f"):
                 scalar = _scalar_carried(prim.name, args, errors)
                 if scalar is not None:
-                    bound[id(out)] = scalar + _UNIT * abs(float(raw))
+                    bound[id(out)] = scalar + _rounding(prim.name, args, float(raw))
                     continue
             value = np.asarray(out)
             if value.dtype.kind != "f":
@@ -191,7 +191,7 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
                 carried = 0.0  # exact operands
             else:
                 carried = _carried(prim.name, args, errors, value, params)
-            bound[id(out)] = carried + _UNIT * np.abs(value)
+            bound[id(out)] = carried + _rounding(prim.name, args, value)
         judged = [r for r in results if isinstance(r, Tensor)] if results is not None else \
             [out for *_, out in records if id(out) not in read]
         worst = 0.0
@@ -216,6 +216,24 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
 
 
 _UNIT = 2.0 ** -53  # the unit roundoff of float64
+
+
+def _rounding(name: str, args: Sequence[Any], value: Any) -> Any:
+    """The rounding error of one operation: for a sum or difference exactly, by Knuth's
+    TwoSum (s = a + b; b' = s - a; err = (a - (s - b')) + (b - b')), so that sums that
+    round nothing (x + x + ... of whole numbers) add nothing; else u |value|."""
+    if name in ("add", "subtract") and len(args) == 2:
+        a = np.asarray(args[0]) if not isinstance(args[0], Tensor) else args[0]._value
+        b = np.asarray(args[1]) if not isinstance(args[1], Tensor) else args[1]._value
+        if name == "subtract":
+            b = -b
+        if np.shape(a) == np.shape(b) == np.shape(value) or np.ndim(value) == 0:
+            with np.errstate(all="ignore"):
+                b_virtual = value - a
+                error = np.abs((a - (value - b_virtual)) + (b - b_virtual))
+            if np.all(np.isfinite(error)):
+                return float(error) if np.ndim(error) == 0 else error
+    return _UNIT * np.abs(value)
 # Operations that rearrange or sum their one float operand: its error bound goes
 # through the operation itself.
 _LINEAR = frozenset({
