@@ -3,10 +3,11 @@ cannot drift from the program.
 
 In a ```sh block, a line `$ adcli ...` (or `$ ... | adcli ...`, a pipeline run by
 bash) is a command and the lines under it, up to the next `$` line or the end of
-the block, are exactly what it prints: standard output, or standard error when the
-command ends with `# exit N` for N > 0, which is also its expected exit code (0
-otherwise). A line `adcli ...` without `$` is a command whose output is not shown:
-it must exit 0. Trailing spaces (rich pads table lines) are ignored.
+the block, are exactly what it prints: standard output, or both standard output and
+standard error, in the order written, when the command ends with `# exit N` for
+N > 0, which is also its expected exit code (0 otherwise). A line `adcli ...`
+without `$` is a command whose output is not shown: it must exit 0. Lines are
+compared exactly, trailing spaces too: tables print none.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def examples(text: str) -> list[Example]:
             if command.startswith("adcli ") or "| adcli " in command:
                 current = (number, command, code)
         elif current is not None:
-            output.append(line.rstrip())
+            output.append(line)
         elif line.startswith("adcli "):
             found.append(Example(number, line, None, 0))
     return found
@@ -98,11 +99,14 @@ def test_readme_example(example: Example, tmp_path):
         argv = ["bash", "-c", "set -o pipefail; " + example.command]
     else:
         argv = [str(BIN / "adcli"), *shlex.split(example.command)[1:]]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=60)
-    assert "Traceback" not in done.stderr
-    assert done.returncode == example.exit_code, done.stderr
+    # A failing command shows everything it prints, both streams in the order written
+    # (a REPL script prints values between its errors).
+    done = subprocess.run(argv, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT if example.exit_code else subprocess.PIPE,
+                          text=True, env=env, cwd=tmp_path, timeout=60)
+    errors = done.stdout if example.exit_code else done.stderr
+    assert "Traceback" not in errors
+    assert done.returncode == example.exit_code, errors
     if example.expected is not None:
-        shown = done.stderr if example.exit_code else done.stdout
-        actual = "".join(line.rstrip() + "\n" for line in shown.splitlines())
-        assert actual == example.expected
+        shown = done.stdout
+        assert shown == example.expected
