@@ -172,6 +172,8 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
     records = tape.operations()
     bound: dict[int, np.ndarray] = {}
     read: set[int] = set()
+    local = 0.0  # digits lost by the sums of tensors too large to carry bounds
+    made = {id(out) for *_, out in records}
     with np.errstate(all="ignore"):
         for prim, args, params, out in records:
             for a in args:
@@ -187,6 +189,12 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
             value = np.asarray(out)
             if value.dtype.kind != "f":
                 continue
+            if value.size > _LARGE:
+                # Too large to carry bounds through at a tolerable cost (a batched
+                # Jacobian pass): a sum is judged by itself, as it cancels.
+                rounded = any(isinstance(a, Tensor) and id(a) in made for a in args)
+                local = max(local, _cancelled(prim.name, args, value, rounded))
+                continue
             if all(e is None for e in errors):
                 carried = 0.0  # exact operands
             else:
@@ -194,7 +202,7 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
             bound[id(out)] = carried + _rounding(prim.name, args, value)
         judged = [r for r in results if isinstance(r, Tensor)] if results is not None else \
             [out for *_, out in records if id(out) not in read]
-        worst = 0.0
+        worst = local
         for tensor in judged:
             error = bound.get(id(tensor))
             if error is None:
@@ -216,6 +224,26 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
 
 
 _UNIT = 2.0 ** -53  # the unit roundoff of float64
+_LARGE = 1 << 16  # entries above which a tensor's sums are judged by themselves
+
+
+def _cancelled(name: str, args: Sequence[Any], value: np.ndarray, rounded: bool) -> float:
+    """Digits a large sum of rounded operands lost by cancelling: -log10 of the least
+    |a + b| / (|a| + |b|) over its nonzero entries (a batched pass is mostly zeros);
+    0 for any other operation, or for exact operands (`rounded` False)."""
+    if name not in ("add", "subtract") or len(args) != 2 or not rounded:
+        return 0.0
+    magnitude = np.abs(np.asarray(args[0])) + np.abs(np.asarray(args[1]))
+    nonzero = magnitude > 0
+    if not np.any(nonzero):
+        return 0.0
+    ratio = np.abs(value)[nonzero] / magnitude[nonzero] if magnitude.shape == value.shape \
+        else np.abs(value) / np.where(nonzero, magnitude, 1.0)
+    ratio = ratio[np.isfinite(ratio)]
+    if not ratio.size:
+        return 0.0
+    least = float(ratio.min())
+    return 16.0 if least == 0 else -math.log10(least)
 
 
 def _rounding(name: str, args: Sequence[Any], value: Any) -> Any:
