@@ -363,7 +363,10 @@ def _derivatives(coeffs: np.ndarray, precision: int | None) -> np.ndarray:
 
 def _exact_scaled(c: float, factor: int) -> float:
     if not math.isfinite(c):
-        return c * factor if c == c else c
+        # inf * k! without converting k! (which may exceed any float) to a float.
+        if c != c or factor > 0:
+            return c
+        return math.nan if factor == 0 else -c
     try:
         return float(Fraction(c) * factor)
     except OverflowError:

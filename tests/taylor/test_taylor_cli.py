@@ -76,3 +76,12 @@ def test_float64_at_high_order_warns_when_it_lost_digits() -> None:
                                       "--at", "x=0", "--order", "25", "--format", "plain"])
     assert result.exit_code == 0
     assert "float64 lost" in result.stderr
+
+
+def test_an_infinite_coefficient_above_order_170_is_a_warning_not_an_internal_error():
+    # inf * 171! once converted 171! to a float, which overflows.
+    run = CliRunner().invoke(cli, ["grad", "exp(x)", "--at", "x=710", "--order", "171",
+                                   "--format", "plain"])
+    assert run.exit_code == 0
+    assert "internal error" not in run.output
+    assert "is not finite" in run.stderr
