@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -55,7 +56,8 @@ class ProgramCommand(click.Command):
                     rest.append(args[i + 1])
                     i += 1
             elif arg.startswith("--") or not arg.startswith("-") or len(arg) == 1 \
-                    or arg[:2] in valued or program is not None:
+                    or (arg[:2] in valued and not _EXPRESSION.search(arg[2:])) \
+                    or program is not None:
                 rest.append(arg)
                 if not arg.startswith("-") and program is None:
                     program = ""  # the program is an ordinary argument: nothing to move
@@ -66,6 +68,11 @@ class ProgramCommand(click.Command):
         if program:
             return [*rest, "--", program]
         return rest
+
+
+# Characters no option value or cluster of flags holds, but a program does: "-floor(x)*x"
+# is a program, not `-f loor(x)*x`.
+_EXPRESSION = re.compile(r"[()\[\]^*+/<>|!]")
 
 
 class Settings:

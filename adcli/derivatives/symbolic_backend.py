@@ -131,8 +131,12 @@ def run(program: Program, let: Mapping[str, Any] | None, of: str | None, limits:
             break
     value = outcome.value
     values = symbolic._exprs(value)
+    # A Symbol is a sympy Boolean too (it may stand for one): only truth values and
+    # comparisons are booleans here.
+    truths = (sympy.logic.boolalg.BooleanAtom, sympy.logic.boolalg.BooleanFunction,
+              sympy.core.relational.Relational)
     if isinstance(value, Tensor) and value.dtype.kind == "b" or any(
-            isinstance(e, sympy.logic.boolalg.Boolean) for e in values.flat):
+            isinstance(e, truths) for e in values.flat):
         raise AdcliUsageError("the program's value is a boolean: it has no derivatives",
                               parameter="order")
     assigned = frozenset(name for name, v in outcome.variables.items()
@@ -339,6 +343,10 @@ class AdcliPrinter(_LeadingTerm, StrPrinter):
             raise AdcliValueError(f"the formula needs {name}(), which adcli's language "
                                   "does not have")
         return f"{name}({self.stringify(expr.args, ', ')})"
+
+    def _print_EulerGamma(self, expr: Any) -> str:
+        # Euler's constant is -digamma(1): adcli has no name for it.
+        return "(-digamma(1))"
 
     def _print_Abs(self, expr: Any) -> str:
         return f"abs({self._print(expr.args[0])})"

@@ -435,6 +435,9 @@ class GradientTape:
         if target.ndim == 0 or source.ndim == 0:
             raise ValueError("batch_jacobian needs a target and a source with a batch axis "
                              "(rank 1 or more)")
+        if target.shape[0] != source.shape[0]:
+            raise ValueError(f"batch_jacobian needs the same batch size in target and source "
+                             f"(their first axes), not {target.shape[0]} and {source.shape[0]}")
         with self._backward_context():
             if experimental_use_pfor:
                 result = self._jacobians(target, [source], 1, mode)[0]

@@ -132,6 +132,9 @@ def parse(
             hint="raise Limits.max_source_chars to allow longer programs",
             limit="max_source_chars",
         ).with_source(source)
+    # A byte-order mark some editors write is not part of the program.
+    if source.startswith("\ufeff"):
+        source = " " + source[1:]
     # The indenter closes blocks at a newline, so the text must end with one.
     text = source if source.endswith("\n") else source + "\n"
     p = get_parser()
@@ -319,7 +322,22 @@ _IMPLIED_AFTER = {"NUMBER": {"NAME", "LPAR", "PI"}, "PI": {"NAME", "LPAR", "PI"}
 
 def _implied_product(prev: Token, token: Token) -> bool:
     follows = _IMPLIED_AFTER.get(prev.type)
-    return follows is not None and token.type in follows and prev.end_line == token.line
+    if follows is None or token.type not in follows or prev.end_line != token.line:
+        return False
+    if prev.type == "NUMBER" and token.type == "NAME" and prev.end_pos == token.start_pos:
+        # Literals other languages have, which would silently read as products here.
+        if token.value.startswith("_"):
+            raise AdcliSyntaxError(
+                f"'{prev}{token}': digit separators '_' are not part of the adcli language",
+                _join(_tok_span(prev), _tok_span(token)),
+                hint=f"write the number without them: {prev}{token.value.replace('_', '')}")
+        if prev.value == "0" and token.value[:1] in ("x", "o", "b") and len(token.value) > 1 \
+                and all(c in "0123456789abcdefABCDEF" for c in token.value[1:]):
+            raise AdcliSyntaxError(
+                f"'0{token}': hexadecimal, octal and binary literals are not part of the "
+                "adcli language", _join(_tok_span(prev), _tok_span(token)),
+                hint="write the number in decimal (for a product, write 0*" f"{token})")
+    return True
 
 
 def _check_tabs(indent: tuple[int, int], level: tuple[int, int], text: str,
@@ -463,7 +481,11 @@ def _unexpected_token(
             f"unclosed '{opener}' opened at {opener.line}:{opener.column}", _tok_span(opener)
         )
     if tok.type == "_INDENT":
-        return AdcliSyntaxError("unexpected indent", _tok_span(tok))
+        # The indent token carries its newline's place; the indented line is the next.
+        line, width = tok.end_line, len(str(tok))
+        return AdcliSyntaxError("unexpected indent",
+                                Span(line, 1, tok.end_pos - width, tok.end_pos, line,
+                                     width + 1))
     if tok.type == "BANG":
         return AdcliSyntaxError(
             "'!' before a value is not negation in adcli", _tok_span(tok),
@@ -713,7 +735,14 @@ class _ASTBuilder(Transformer):
     def _function_power(self, left, right):  # type: ignore[no-untyped-def]
         """`sin^2(x)` is sin(x)^2, as on paper; `sin^-1(x)` (asin or 1/sin) is an error
         that shows both. Only for a builtin function's name, so that `a^2(x+1)` stays
-        a product."""
+        a product. A coefficient before it (`2sin^2(x)`) keeps its place."""
+        if isinstance(left, ast.BinOp) and left.op == "multiply" and id(left) in self.implied:
+            inner = self._function_power(left.right, right)
+            if inner is None:
+                return None
+            node = ast.BinOp("multiply", left.left, inner, _join(left.span, right.span))
+            self.implied.add(id(node))
+            return node
         if not (isinstance(left, ast.BinOp) and left.op == "pow"
                 and isinstance(left.left, ast.Name) and id(right) in self.parenthesized_ids):
             return None

@@ -101,3 +101,20 @@ def test_grad_does_not_import_sympy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False"]
+
+
+def test_the_formula_of_a_bare_variable_is_its_derivative_not_a_boolean_error():
+    from adcli import api
+
+    assert api.diff("x").text == "1"
+    assert api.diff("2x - x").text == "1"
+    assert api.exact_taylor("x", {"x": 0}, 2).polynomial == "x"
+
+
+def test_an_exact_taylor_polynomial_with_eulers_constant_evaluates_again():
+    from adcli import api
+
+    poly = api.exact_taylor("gamma(x)", {"x": 1}, 2).polynomial
+    assert "EulerGamma" not in poly
+    value = float(api.evaluate(poly, {"x": 1.1}).value)
+    assert value == pytest.approx(0.9521689934631263, rel=1e-12)

@@ -32,3 +32,15 @@ def test_a_mistyped_option_is_still_a_usage_error_with_a_suggestion(adcli, typo,
     assert run.exit_code == 2
     assert f"No such option '{typo}'" in run.stderr
     assert suggestion in run.stderr
+
+
+def test_a_program_starting_like_a_short_option_with_an_expression_is_the_program():
+    from click.testing import CliRunner
+
+    from adcli.cli.main import cli
+
+    run = CliRunner().invoke(cli, ["grad", "-floor(x)*x", "--at", "x=1.5", "--format", "plain"])
+    assert run.exit_code == 0, run.output
+    assert run.stdout.split() == ["-1.5", "-1.0"]
+    run = CliRunner().invoke(cli, ["eval", "-factorial(3)", "--format", "plain"])
+    assert (run.exit_code, run.stdout.strip()) == (0, "-6.0")

@@ -264,3 +264,12 @@ def test_a_primitive_of_no_table_runs_its_rules_once_per_member(mode: str) -> No
     np.testing.assert_allclose(inner.numpy(), rows, rtol=1e-15)
     np.testing.assert_allclose(tape.jacobian(y, x, mode=mode).numpy(), rows, rtol=1e-15)
     assert tape.gradient(z, x) is not None
+
+
+def test_batch_jacobian_refuses_batch_axes_of_different_sizes():
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.transpose(x)
+    with pytest.raises(ValueError, match="same batch size"):
+        tape.batch_jacobian(y, x)

@@ -171,3 +171,31 @@ def test_calling_a_value_hints_at_the_product_it_likely_meant(source):
     assert result.exit_code == 1
     assert "for a product write" in result.output
     assert "*(...)" in result.output
+
+
+@pytest.mark.parametrize("paper,plain", [("2sin^2(x)", "2*sin(x)^2"), ("3cos²(x)", "3*cos(x)^2")])
+def test_a_coefficient_before_a_function_power_keeps_its_place(paper, plain):
+    got = api.differentiate(paper, {"x": 0.7}, order=1)
+    want = api.differentiate(plain, {"x": 0.7}, order=1)
+    assert float(got.derivatives[0].value) == float(want.derivatives[0].value)
+
+
+@pytest.mark.parametrize("source,words,fixed", [
+    ("0x10", "hexadecimal", "decimal"),
+    ("1_000", "digit separators", "1000"),
+])
+def test_literals_of_other_languages_are_errors_not_silent_products(source, words, fixed):
+    with pytest.raises(AdcliSyntaxError) as caught:
+        parse(source)
+    assert words in caught.value.message
+    assert fixed in caught.value.hint
+
+
+def test_a_byte_order_mark_before_a_program_is_ignored():
+    assert float(api.evaluate("\ufeffx + 1", {"x": 2.0}).value) == 3.0
+
+
+def test_an_unexpected_indent_points_at_the_indented_line():
+    with pytest.raises(AdcliSyntaxError) as caught:
+        parse("y = 0\nz = 1\n    w = 2\n")
+    assert caught.value.span.line == 3
