@@ -95,7 +95,7 @@ SYNTAX_ERRORS = [
     ("x = [1, 2", "unclosed '[' opened at 1:5", 1, 5),
     ("(1 + 2]", "']' does not match '(' opened at 1:1", 1, 7),
     ("1 + 2)", "unmatched ')'", 1, 6),
-    ("x = 1\n  y = 2", "unexpected indent", 1, 6),
+    ("x = 1\n  y = 2", "unexpected indent", 2, 1),
     ("if x:\n  y = 1\n z = 2", "unindent does not match any outer indentation level", 3, 2),
     ("if x:\ny = 1", "expected an indented block after 'if' on line 1", 2, 1),
     ("while True\n  x = 1", "unexpected end of line; expected ':'", 1, 11),
