@@ -48,7 +48,7 @@ import numpy as np
 
 from adcli.engine import ops
 from adcli.engine.ops import _index_is_basic, _shape
-from adcli.engine.primitives import PRIMITIVES, TAYLOR_DISPATCH, Primitive, bind
+from adcli.engine.primitives import PRIMITIVES, Primitive, bind, dispatching
 from adcli.engine.tensor import Tensor, _next_id
 
 __all__ = ["BATCH_RULES", "Batched", "active", "def_batch", "dispatch", "full_of",
@@ -118,14 +118,8 @@ def dispatch(prim: Primitive, args: tuple, params: dict[str, Any]) -> Tensor | N
 @contextmanager
 def active() -> Iterator[None]:
     """Batched values may flow through `bind` inside."""
-    if TAYLOR_DISPATCH and TAYLOR_DISPATCH[-1] is dispatch:
+    with dispatching(dispatch):
         yield
-        return
-    TAYLOR_DISPATCH.append(dispatch)
-    try:
-        yield
-    finally:
-        TAYLOR_DISPATCH.pop()
 
 
 def full_of(value: Tensor, size: int) -> Tensor:

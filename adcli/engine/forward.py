@@ -201,14 +201,7 @@ def push_forward(records: list, seeds: dict[int, Tensor], target_ids: Iterable[i
     tangents = dict(seeds)
     with batching.active():
         for i, (prim, args, params, out) in enumerate(steps):
-            ts = None
-            for k, a in enumerate(args):
-                if isinstance(a, Tensor):
-                    t = tangents.get(a._id)
-                    if t is not None:
-                        if ts is None:
-                            ts = [None] * len(args)
-                        ts[k] = t
+            ts = _argument_tangents(args, tangents)
             if ts is not None:
                 t_out = jvp(prim, args, params, out, tuple(ts))
                 if t_out is not None:
@@ -241,6 +234,20 @@ def _unconnected(value: Any) -> str:
         raise ValueError("unconnected_gradients must be 'none' or 'zero'")
     return value
 
+
+
+def _argument_tangents(args: tuple, tangents: dict[int, Any]) -> list[Any] | None:
+    """The tangent of each argument of one operation (None for an argument without one),
+    or None when no argument has a tangent."""
+    ts = None
+    for k, a in enumerate(args):
+        if isinstance(a, Tensor):
+            t = tangents.get(a._id)
+            if t is not None:
+                if ts is None:
+                    ts = [None] * len(args)
+                ts[k] = t
+    return ts
 
 class ForwardAccumulator:
     """Computes Jacobian-vector products with forward-mode autodiff, as
@@ -319,15 +326,7 @@ class ForwardAccumulator:
     def _push(self, prim: Primitive, args: tuple, params: dict[str, Any], out: Tensor) -> None:
         """The tangent of one operation run inside the context, computed with this
         accumulator and every tape and accumulator entered after it set aside."""
-        tangents = self._tangents
-        ts = None
-        for k, a in enumerate(args):
-            if isinstance(a, Tensor):
-                t = tangents.get(a._id)
-                if t is not None:
-                    if ts is None:
-                        ts = [None] * len(args)
-                    ts[k] = t
+        ts = _argument_tangents(args, self._tangents)
         if ts is None:
             return
         position = RECORDING_TAPES.index(self)
@@ -342,7 +341,7 @@ class ForwardAccumulator:
         finally:
             RECORDING_TAPES.extend(inner)
         if t_out is not None:
-            tangents[out._id] = t_out
+            self._tangents[out._id] = t_out
 
     def jvp(self, primals: Any, unconnected_gradients: Any = "none") -> Any:
         """The tangent of each tensor in `primals` (a nested structure): None for one no

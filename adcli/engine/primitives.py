@@ -38,7 +38,8 @@ with its own kind of argument. Imports numpy and the tensor module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,21 @@ RECORDING_TAPES: list[Any] = []
 # symbolic.dispatch, batching.dispatch), present only while it runs, so that the
 # ordinary path pays one truth test of an empty list.
 TAYLOR_DISPATCH: list[Callable[..., Any]] = []
+
+
+@contextmanager
+def dispatching(dispatch: Callable[..., Any]) -> Iterator[None]:
+    """Inside, `bind` offers every call to `dispatch` first. Entered again while
+    `dispatch` is already the innermost (a rule written with adcli operations), it adds
+    nothing."""
+    if TAYLOR_DISPATCH and TAYLOR_DISPATCH[-1] is dispatch:
+        yield
+        return
+    TAYLOR_DISPATCH.append(dispatch)
+    try:
+        yield
+    finally:
+        TAYLOR_DISPATCH.pop()
 
 _EMPTY: dict[str, Any] = {}
 

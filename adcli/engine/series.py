@@ -134,7 +134,7 @@ from typing import Any
 import numpy as np
 
 from adcli.engine import ops  # defines every primitive before rules attach
-from adcli.engine.primitives import PRIMITIVES, TAYLOR_DISPATCH, Primitive
+from adcli.engine.primitives import PRIMITIVES, Primitive, dispatching
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor, _next_id
 
@@ -485,12 +485,10 @@ def active(precision: int | None = None) -> Iterator[None]:
         restore = backend.mpmath.mp.dps
         backend.mpmath.mp.dps = int(precision)
     _STATE.append(backend)
-    TAYLOR_DISPATCH.append(dispatch)
     try:
-        with np.errstate(all="ignore"):
+        with dispatching(dispatch), np.errstate(all="ignore"):
             yield
     finally:
-        TAYLOR_DISPATCH.pop()
         _STATE.pop()
         if restore is not None:
             backend.mpmath.mp.dps = restore
@@ -729,14 +727,8 @@ def _replay(node: _Node, length: int) -> tuple[np.ndarray, int] | None:
 @contextmanager
 def _dispatching() -> Iterator[None]:
     """Rules written with adcli operations (def_comp) need `dispatch` on the stack."""
-    if TAYLOR_DISPATCH and TAYLOR_DISPATCH[-1] is dispatch:
+    with dispatching(dispatch):
         yield
-        return
-    TAYLOR_DISPATCH.append(dispatch)
-    try:
-        yield
-    finally:
-        TAYLOR_DISPATCH.pop()
 
 
 def _coeffs_of(value: Any) -> np.ndarray:

@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 
 import adcli.engine.ops  # noqa: F401 - defines every primitive before rules attach
-from adcli.engine.primitives import PRIMITIVES, TAYLOR_DISPATCH, Primitive
+from adcli.engine.primitives import PRIMITIVES, Primitive, dispatching
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor, _next_id
 
@@ -471,11 +471,8 @@ def dispatch(prim: Primitive, args: tuple, params: dict[str, Any]) -> Tensor | N
 def active() -> Iterator[None]:
     """Run symbolically inside: `bind` hands calls with a Symbolic argument to `dispatch`."""
     _load_sympy()
-    TAYLOR_DISPATCH.append(dispatch)
-    try:
+    with dispatching(dispatch):
         yield
-    finally:
-        TAYLOR_DISPATCH.pop()
 
 
 # ---- helpers of the rules -------------------------------------------------------------------
