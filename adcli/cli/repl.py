@@ -71,6 +71,18 @@ _GRAD = re.compile(
 _BLOCK_CONTINUES = ("else", "elif")
 
 
+def _request(command: str, rest: str, example: str) -> tuple[str, list[str], int]:
+    """`EXPR wrt x[,y] [order N]` after :grad or :diff: the expression, the names, the
+    order (1 unless given)."""
+    match = _GRAD.match(rest)
+    if match is None:
+        raise AdcliUsageError(f"{command} needs an expression and the variables: "
+                              f"{command} EXPR wrt x[,y] [order N]",
+                              hint=f"for example  {command} {example}")
+    names = [n.strip() for n in match.group("names").split(",")]
+    return match.group("expr"), names, int(match.group("order") or 1)
+
+
 def history_path() -> Path:
     """`$XDG_DATA_HOME/adcli/history`, else `~/.local/share/adcli/history`."""
     data = os.environ.get("XDG_DATA_HOME", "")
@@ -318,14 +330,7 @@ class Repl:
                            f"{render.plain_line(r.adjoint)}\n")
 
     def cmd_grad(self, rest: str) -> None:
-        match = _GRAD.match(rest)
-        if match is None:
-            raise AdcliUsageError(":grad needs an expression and the variables: "
-                                  ":grad EXPR wrt x[,y] [order N]",
-                                  hint="for example  :grad z wrt x,y order 2")
-        expression = match.group("expr")
-        names = [n.strip() for n in match.group("names").split(",")]
-        order = int(match.group("order") or 1)
+        expression, names, order = _request(":grad", rest, "z wrt x,y order 2")
         result = api.differentiate_session(self.session, expression, names, order)
         self.warn(result.warnings)
         if self.fmt == "table":
@@ -346,14 +351,7 @@ class Repl:
         the session's other variables constants with their values; a variable computed
         from a `wrt` name on an earlier line would hide that dependence, so it is an
         error that says to write it out (or use :grad, which follows the tape)."""
-        match = _GRAD.match(rest)
-        if match is None:
-            raise AdcliUsageError(":diff needs an expression and the variables: "
-                                  ":diff EXPR wrt x[,y] [order N]",
-                                  hint="for example  :diff x^2*sin(x) wrt x")
-        expression = match.group("expr")
-        names = [n.strip() for n in match.group("names").split(",")]
-        order = int(match.group("order") or 1)
+        expression, names, order = _request(":diff", rest, "x^2*sin(x) wrt x")
         variables = self.session.variables
         for name, value in variables.items():
             for wrt in names:
