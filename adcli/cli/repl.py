@@ -353,16 +353,16 @@ class Repl:
         error that says to write it out (or use :grad, which follows the tape)."""
         expression, names, order = _request(":diff", rest, "x^2*sin(x) wrt x")
         variables = self.session.variables
-        for name, value in variables.items():
-            for wrt in names:
-                if name != wrt and wrt in variables and \
-                        self.session.tape.depends(value, variables[wrt]):
-                    if re.search(rf"\b{re.escape(name)}\b", expression):
-                        raise AdcliUsageError(
-                            f"'{name}' was computed from '{wrt}' on an earlier line; :diff "
-                            "differentiates the expression as typed",
-                            hint=f"write out what '{name}' is, or use :grad {expression} "
-                                 f"wrt {','.join(names)} (which follows the tape)")
+        mentioned = {name for name in variables
+                     if re.search(rf"\b{re.escape(name)}\b", expression)}
+        for wrt in names:
+            if wrt in variables and mentioned - {wrt}:
+                for name in sorted(self.session.computed_from(wrt) & mentioned):
+                    raise AdcliUsageError(
+                        f"'{name}' was computed from '{wrt}' on an earlier line; :diff "
+                        "differentiates the expression as typed",
+                        hint=f"write out what '{name}' is, or use :grad {expression} "
+                             f"wrt {','.join(names)} (which follows the tape)")
         let = {name: value for name, value in variables.items()
                if name not in names and re.search(rf"\b{re.escape(name)}\b", expression)}
         formulas = api.diff(expression, names, order, let=let, limits=self.session.limits)

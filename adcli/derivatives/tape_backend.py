@@ -365,7 +365,7 @@ def session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
             raise AdcliUsageError(f"the session has no variable '{name}'", parameter="wrt",
                                   name=name,
                                   hint=f"its variables: {', '.join(known) or '(none)'}")
-    outcome = session.value_of(expression)
+    outcome = session.value_of(expression, list(wrt))
     derivatives = derive(outcome, list(wrt), order, unconnected, pointwise=False)
     return Result(inputs={}, value=as_array(outcome.value), derivatives=tuple(derivatives),
                   warnings=tuple(outcome.warnings))

@@ -40,22 +40,22 @@ def program_rows(program: Program, at: Mapping[str, Any], let: Mapping[str, Any]
 
 
 def session_rows(session: Any) -> list[TapeRow]:
-    """The operations the session's last input recorded, after one input row per earlier
+    """The operations the session's last input records, after one input row per earlier
     tensor they read; adjoints are gradients of that input's value (else of the variable
-    it assigned)."""
-    step = session.last
-    if step is None:
+    it assigned). The session records the input again for this (Session.recording)."""
+    recording = session.recording()
+    if recording is None:
         return []
-    tape: GradientTape = session.tape
-    records = tape.operations(step.records.start, step.records.stop)
+    tape: GradientTape = recording.tape
+    records = tape.operations(recording.records.start, recording.records.stop)
     made = {id(out) for *_, out in records}
     earlier: dict[int, Tensor] = {}
     for _prim, args, _params, _out in records:
         for arg in args:
             if isinstance(arg, Tensor) and id(arg) not in made and tape.tracks(arg):
                 earlier.setdefault(id(arg), arg)
-    names = {id(v): name for name, v in session.variables.items() if isinstance(v, Tensor)}
-    value = step.result
+    names = {id(v): name for name, v in recording.variables.items() if isinstance(v, Tensor)}
+    value = recording.result
     if not (isinstance(value, Tensor) and value.dtype.kind == "f"):
         value = None
     return _rows(tape, list(earlier.values()), records, value, names)

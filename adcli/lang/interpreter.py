@@ -255,9 +255,18 @@ class _State:
         self.last_expr: Any = _NO_VALUE
         self.returned: Any = _NO_VALUE
         self.warning: str | None = None
-        # Session hook (adcli.lang.session): every top-level variable is watched, so that
-        # a later input can differentiate with respect to any earlier variable.
+        # Session hooks (adcli.lang.session). `session`: top-level bindings go through
+        # `bind_global`, which counts them per name (`bindings`, per run). A run then
+        # watches the names it differentiates itself (`watch_now`), and, when the
+        # session replays an earlier input to record it, the binding that left a source
+        # variable its value (`sources_at`: name -> binding number), or every float
+        # binding (`watch_globals`, for the tape view of one input).
+        self.session = False
+        self.bindings: dict[str, int] = {}
+        self.watch_now: frozenset[str] = frozenset()
+        self.sources_at: dict[str, int] = {}
         self.watch_globals = False
+        self.watching = False  # any of the three above: set by `begin`
 
     def begin(self, source: str | None, watch: frozenset[str], check: bool) -> None:
         """Session hook: start the next run on this state. Its globals, tape and the
@@ -266,6 +275,9 @@ class _State:
         earlier test them as they run."""
         self.source = source
         self.watch = self.watch | watch
+        self.watch_now = watch
+        self.bindings = {}
+        self.watching = bool(watch or self.watch_globals or self.sources_at)
         self.check = check
         self.steps = 0
         self.depth = 0
@@ -281,6 +293,30 @@ class _State:
             value = _to_tensor(value)
             self.tape.watch(value)
         return value
+
+    def bind_global(self, name: str, value: Any) -> Any:
+        """Session hook: the value a top-level binding stores (counted per name)."""
+        counts = self.bindings
+        number = counts[name] = counts.get(name, 0) + 1
+        if not self.watching:
+            return value
+        if name in self.watch_now:
+            return self.bind_watched(name, value)
+        if self.watch_globals:
+            return self.watch_global(value)
+        if number == self.sources_at.get(name):
+            return self.watch_source(value)
+        return value
+
+    def watch_source(self, value: Any) -> Any:
+        """Session hook: `watch_global`, and every global bound to that same value is
+        rebound to the watched Tensor, for they are one variable (x = c)."""
+        watched = self.watch_global(value)
+        if watched is not value:
+            for other, bound in self.globals.items():
+                if bound is value:
+                    self.globals[other] = watched
+        return watched
 
     def step(self, span: Span) -> None:
         self.steps += 1
@@ -384,6 +420,11 @@ def differentiated_names(program: ast.Program) -> frozenset[str]:
     return frozenset(names)
 
 
+def mentioned_names(program: ast.Program) -> frozenset[str]:
+    """Every name the program's text reads or calls, in any scope."""
+    return frozenset(node.id for node in _walk(program) if isinstance(node, ast.Name))
+
+
 # ---- the compiler ----------------------------------------------------------------
 
 
@@ -455,6 +496,18 @@ class _Compiler:
 
     def _store(self, name: str, value: Callable, scope: _Scope) -> Callable[[dict], Any]:
         st = self.st
+        if scope.function is None and st.session:
+            def store_global(frame: dict) -> None:
+                if st.watching:
+                    frame[name] = st.bind_global(name, value(frame))
+                else:  # bind_global's count, inline: a loop's every step stores
+                    result = value(frame)
+                    counts = st.bindings
+                    counts[name] = counts.get(name, 0) + 1
+                    frame[name] = result
+                st.last_assigned = name
+
+            return store_global
         if name in st.watch:
             def store_watched(frame: dict) -> None:
                 frame[name] = st.bind_watched(name, value(frame))
@@ -463,12 +516,6 @@ class _Compiler:
 
             top = scope.function is None
             return store_watched
-        if scope.function is None and st.watch_globals:
-            def store_session(frame: dict) -> None:
-                frame[name] = st.watch_global(value(frame))
-                st.last_assigned = name
-
-            return store_session
         if scope.function is None:
             def store_top(frame: dict) -> None:
                 frame[name] = value(frame)
@@ -606,13 +653,17 @@ class _Compiler:
         span = node.span
         iterable = self._for_iterable(node.iter, scope)
         watched = name in st.watch
+        session = scope.function is None and st.session
 
         def run_for(frame: dict) -> Any:
             for value in iterable(frame):
                 st.steps += 1
                 if st.steps > st.max_iterations:
                     st.step(span)
-                frame[name] = st.bind_watched(name, value) if watched else value
+                if session:
+                    frame[name] = st.bind_global(name, value)
+                else:
+                    frame[name] = st.bind_watched(name, value) if watched else value
                 signal = body(frame)
                 if signal is not None:
                     if signal is _BREAK:
@@ -1503,9 +1554,9 @@ def execute(
 def session_state(limits: Limits, tape: GradientTape) -> _State:
     """A run state that outlives its runs, for adcli.lang.session: pass it to `execute`
     as `session=` once per input. It keeps the globals (variables and functions) and
-    the tape, and watches every top-level float variable as it is assigned."""
+    the tape, and counts every top-level binding (`bind_global`)."""
     st = _State(limits, tape, None, frozenset(), False)
-    st.watch_globals = True
+    st.session = True
     return st
 
 
