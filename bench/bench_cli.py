@@ -6,7 +6,11 @@ in the same invocation so that the ratios do not depend on the machine:
 1. Latency of `adcli grad "x*x*x" --at x=1 --order 2` (default table, then
    `--format plain` and `--format json`) against `python -c "import numpy"`; the
    four commands are interleaved, each run RUNS times, and the medians compared.
-   Targets: at most 1.7x with the table, 1.4x with plain or JSON.
+   Targets: at most 1.7x with the table, 1.4x with plain or JSON. When `qalc`
+   (libqalculate's command line) is on PATH, `qalc -t "diff(x^3, x, 2, 1)"`, the same
+   second derivative, runs interleaved with them too, and the table and plain
+   latencies are also given as ratios to it: issue 15's target is at most 1.0x.
+   Without qalc that comparison is skipped, and the table says so.
 2. Streaming: the value and first derivative of `sin(x)*exp(x)/(1+x*x)` for 10^6
    rows from `--points -` to `--format csv`, against a hand-written numpy script
    doing the same job (np.loadtxt, the derivative by hand, np.savetxt with %.17g).
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +41,8 @@ PYTHON = sys.executable
 ADCLI = str(Path(sys.executable).with_name("adcli"))
 PROGRAM = "sin(x)*exp(x)/(1+x*x)"
 LATENCY = [ADCLI, "grad", "x*x*x", "--at", "x=1", "--order", "2"]
+# The same second derivative at the same point, from libqalculate (issue 15's peer).
+QALC_EXPRESSION = "diff(x^3, x, 2, 1)"
 
 NUMPY_SCRIPT = """
 import sys
@@ -86,14 +93,30 @@ def run_child(argv: list[str], stdin: Path | None = None,
     return elapsed, peak_kib / 1024
 
 
-def latency(runs: int) -> dict[str, float]:
-    """Median seconds of each command, the commands interleaved run by run."""
+def qalc_command() -> list[str] | None:
+    """`qalc -t "diff(x^3, x, 2, 1)"` when qalc is on PATH (checked to answer 6, as
+    adcli does), else None."""
+    qalc = shutil.which("qalc")
+    if qalc is None:
+        return None
+    argv = [qalc, "-t", QALC_EXPRESSION]
+    answer = subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+    if answer != "6":
+        raise SystemExit(f"{' '.join(argv)} answered {answer!r}, not 6")
+    return argv
+
+
+def latency(runs: int, qalc: list[str] | None) -> dict[str, float]:
+    """Median seconds of each command, the commands interleaved run by run (qalc's
+    too, when it is given)."""
     commands = {
         "import numpy": [PYTHON, "-c", "import numpy"],
         "table": LATENCY,
         "plain": LATENCY + ["--format", "plain"],
         "json": LATENCY + ["--format", "json"],
     }
+    if qalc is not None:
+        commands["qalc"] = qalc
     for argv in commands.values():  # warm the file cache and the .pyc files
         run_child(argv)
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -153,7 +176,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10**6, help="rows for the streaming job")
     args = parser.parse_args()
 
-    medians = latency(args.runs)
+    qalc = qalc_command()
+    medians = latency(args.runs, qalc)
     base = medians["import numpy"]
     with tempfile.TemporaryDirectory() as tmp:
         big = streaming(Path(tmp), args.rows)
@@ -170,6 +194,19 @@ def main() -> None:
         ("adcli grad --format json", f"{medians['json']:.3f} s", "", ""),
         ("  ratio to import numpy", f"{medians['json'] / base:.2f}x", "<= 1.4x",
          verdict(medians["json"] <= 1.4 * base)),
+    ]
+    if qalc is None:
+        rows.append(("qalc side by side", "skipped", "", "(qalc not on PATH)"))
+    else:
+        peer = medians["qalc"]
+        rows += [
+            (f"qalc -t '{QALC_EXPRESSION}' (median)", f"{peer:.3f} s", "reference", ""),
+            ("  adcli table / qalc", f"{medians['table'] / peer:.2f}x", "<= 1.0x",
+             verdict(medians["table"] <= peer)),
+            ("  adcli plain / qalc", f"{medians['plain'] / peer:.2f}x", "<= 1.0x",
+             verdict(medians["plain"] <= peer)),
+        ]
+    rows += [
         (f"stream {args.rows} rows: numpy script", f"{big['numpy_time']:.2f} s", "reference", ""),
         (f"stream {args.rows} rows: adcli", f"{big['adcli_time']:.2f} s", "", ""),
         ("  ratio to the numpy script", f"{big['adcli_time'] / big['numpy_time']:.2f}x",

@@ -1,10 +1,12 @@
-"""Every engine operation, each defined once: its primitive (numpy forward + gradient rules).
+"""Every engine operation, each defined once: its primitive (numpy and scalar forwards +
+gradient rules).
 
-This module holds two interpretations of each primitive, given to `defprim` (or to
+This module holds three interpretations of each primitive, given to `defprim` (or to
 the `_unary`, `_binary`, `_nondiff` and `_reduction` shorthands) where the
-primitive is defined: its numpy forward (`impl`) and its gradient rules, with its
-`arity`. Its Taylor rule and its mpmath forward are registered beside each other in
-adcli/engine/series.py, keyed by the primitive object (`series.P.<name>`); see
+primitive is defined: its numpy forward (`impl`), its scalar forward (`scalar`, on
+Python floats with the math module; see "the scalar forms" below) and its gradient
+rules, with its `arity`. Its Taylor rule and its mpmath forward are registered
+beside each other in adcli/engine/series.py, keyed by the primitive object (`series.P.<name>`); see
 adcli/engine/primitives.py for the whole map and for how to add a primitive.
 
 Gradient rules are written with the operations of this module, never with numpy
@@ -22,13 +24,16 @@ form that keeps its digits at large and tiny inputs (tests/engine/test_edge_swee
 Operations that are compositions of others (mean, norm, clip, linspace, squeeze,
 ...) are written as such and are not primitives: their derivatives (and Taylor
 series) follow. Names are TensorFlow's. This module also installs the Python
-operators on Tensor. Imports the tensor and primitives modules and numpy only.
+operators on Tensor. Imports the tensor and primitives modules and numpy only (and
+the standard library's math, operator and, for the scalar tanh, decimal).
 """
 
 from __future__ import annotations
 
 import builtins
 import math
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -99,8 +104,9 @@ def _expand_reduced(g: Tensor, x: Any, axis: tuple[int, ...] | None, keepdims: b
     return reshape(g, _kept_shape(_shape(x), axis))
 
 
-def _unary(name: str, impl: Any, vjp: Any, doc: str, domain: str | None = None) -> Any:
-    prim = defprim(name, impl, vjp, arity=1, doc=doc, domain=domain)
+def _unary(name: str, impl: Any, vjp: Any, doc: str, domain: str | None = None, *,
+           scalar: Any) -> Any:
+    prim = defprim(name, impl, vjp, arity=1, doc=doc, domain=domain, scalar=scalar)
 
     def op(x: Any, name: str | None = None) -> Tensor:
         return bind(prim, (x,))
@@ -111,7 +117,7 @@ def _unary(name: str, impl: Any, vjp: Any, doc: str, domain: str | None = None) 
 
 
 def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str,
-            domain: str | None = None) -> Any:
+            domain: str | None = None, *, scalar: Any) -> Any:
     def unbroadcasting(rule: Any, argnum: int) -> Any:
         if rule is None:
             return None
@@ -122,7 +128,7 @@ def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str,
         return vjp
 
     prim = defprim(name, impl, unbroadcasting(vjp_x, 0), unbroadcasting(vjp_y, 1), arity=2,
-                   doc=doc, domain=domain)
+                   doc=doc, domain=domain, scalar=scalar)
 
     def op(x: Any, y: Any, name: str | None = None) -> Tensor:
         return bind(prim, (x, y))
@@ -132,12 +138,13 @@ def _binary(name: str, impl: Any, vjp_x: Any, vjp_y: Any, doc: str,
     return op
 
 
-def _nondiff(name: str, impl: Any, nargs: int, doc: str, zero: bool = False) -> Any:
+def _nondiff(name: str, impl: Any, nargs: int, doc: str, zero: bool = False, *,
+             scalar: Any) -> Any:
     """A piecewise-constant primitive: its gradient is None (TensorFlow's choice for
     Floor, Round, comparisons), or with `zero` zeros of each argument's shape (its
     choice for Sign)."""
     rules = [zero_gradient(k) for k in _brange(nargs)] if zero else []
-    prim = defprim(name, impl, *rules, arity=nargs, doc=doc)
+    prim = defprim(name, impl, *rules, arity=nargs, doc=doc, scalar=scalar)
 
     def op(*args: Any, name: str | None = None) -> Tensor:
         if len(args) != nargs:
@@ -147,6 +154,66 @@ def _nondiff(name: str, impl: Any, nargs: int, doc: str, zero: bool = False) -> 
     op.__name__ = op.__qualname__ = prim.name
     op.__doc__ = doc
     return op
+
+
+# -- the scalar forms ------------------------------------------------------------------
+#
+# A primitive's scalar form (`scalar=`, defined beside its numpy forward) is the same
+# function on Python floats (ints and bools where the primitive takes them), built on
+# the math module: it returns what the numpy form returns for 0-d float64 inputs, as a
+# Python float (a bool for comparisons and logical operations), with IEEE values and
+# signed zeros kept. The math module raises where numpy returns inf or nan
+# (math.log(0.0), math.sqrt(-1.0), math.exp(1000.0), 1.0 / 0.0, math.pow(0.0, -1.0)):
+# each form catches that (the try costs nothing when nothing is raised) and returns
+# numpy's value, so that no form raises or warns on a float. Where libm and numpy's
+# vectorized loops round differently the two may differ in the last bit (at most one
+# unit, two for sigmoid, which divides by 1 + exp(-|x|); tests/test_scalar_forms.py
+# names those primitives); where glibc is off by more (cbrt, tanh), the form is
+# correctly rounded instead. Tensor-shaped primitives (reductions, reshape, matmul,
+# indexing, ...) and the gamma family (scipy's numbers) have none.
+
+
+def _divide_scalar(x: float, y: float) -> float:
+    """x / y with IEEE 754's division by zero (numpy's true_divide): an infinity with
+    the sign of x times the sign of the zero (1 / -0.0 is -inf), nan for 0 / 0."""
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x == 0 or x != x:
+            return math.nan
+        return math.copysign(math.inf, x) * math.copysign(1.0, y)
+
+
+def _odd_whole(y: float) -> bool:
+    """Whether a finite y is an odd whole number (the sign of a negative base survives)."""
+    return math.fmod(y, 2.0) in (1.0, -1.0)
+
+
+def _pow_scalar(x: float, y: float) -> float:
+    """x ** y as numpy's power gives it for one exponent. Its fast paths first (numpy/
+    _core/src/umath/loops_umath_fp.dispatch.c.src, POWER_FAST_PATH, taken when the
+    exponent is a single number): 1 / x, 1, sqrt(x), x and x * x for y = -1, 0, 0.5, 1
+    and 2, where sqrt(-0.0) is -0.0 and sqrt(-inf) nan (pow gives 0.0 and inf). Then
+    C99's pow, which math.pow is, except that it raises for (+-0) ** (y < 0), which is
+    +-inf (the sign kept for an odd whole y), for a finite x < 0 to a finite non-whole
+    y, which is nan, and on overflow, which is +-inf (-inf for a negative base to an
+    odd whole y) (C99 F.9.4.4)."""
+    if y == 2.0:
+        return x * x
+    if y == 0.5:
+        return _sqrt_scalar(x)
+    if y == -1.0:
+        return _divide_scalar(1.0, x)
+    if y == 1.0:
+        return x
+    try:
+        return math.pow(x, y)
+    except ValueError:
+        if x == 0:
+            return math.copysign(math.inf, x) if _odd_whole(y) else math.inf
+        return math.nan
+    except OverflowError:
+        return -math.inf if x < 0 and _odd_whole(y) else math.inf
 
 
 # -- the helpers of the gradient rules at the edges ------------------------------
@@ -187,8 +254,25 @@ def _mul_strong_zero_impl(x: Any, y: Any) -> Any:
 ZERO_TIMES_INFINITY: list[int] = []
 
 
+def _mul_strong_zero_scalar(x: float, y: float) -> float:
+    """_mul_strong_zero_impl on floats: x * y, but +0.0 where a zero factor met an
+    infinite or nan one, noted in ZERO_TIMES_INFINITY when the zero was x."""
+    out = x * y
+    if out == out:
+        return out
+    if x == 0 or y == 0:
+        if x == 0:
+            ZERO_TIMES_INFINITY.append(1)
+        return 0.0
+    return out
+
+
 def _relu_grad_impl(g: Any, x: Any) -> Any:
     return np.where(np.greater(x, 0), g, np.zeros((), np.result_type(g)))
+
+
+def _relu_grad_scalar(g: float, x: float) -> float:
+    return g if x > 0 else 0.0
 
 
 def _inverse_scale(*xs: Any, at_least: float = 0.0) -> Tensor:
@@ -212,21 +296,27 @@ def _inverse_scale(*xs: Any, at_least: float = 0.0) -> Tensor:
 
 # -- arithmetic ---------------------------------------------------------------
 
-add = _binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, "x + y")
+# Python's +, - and * on floats are IEEE's (overflow is inf, inf - inf nan): they never
+# raise, so they are the scalar forms as they are.
+add = _binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, "x + y",
+              scalar=operator.add)
 subtract = _binary(
-    "subtract", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g), "x - y"
+    "subtract", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g), "x - y",
+    scalar=operator.sub,
 )
 mul_strong_zero = _binary(
     "mul_strong_zero", _mul_strong_zero_impl,
     lambda g, ans, x, y: mul_strong_zero(y, g),
     lambda g, ans, x, y: mul_strong_zero(x, g),
     "x * y, but 0 where x or y is 0, even if the other is inf or nan",
+    scalar=_mul_strong_zero_scalar,
 )
 _multiply = _binary(
     "multiply", np.multiply,
     lambda g, ans, x, y: mul_strong_zero(y, g),
     lambda g, ans, x, y: mul_strong_zero(x, g),
     "x * y",
+    scalar=operator.mul,
 )
 
 
@@ -247,14 +337,39 @@ def _divide_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
     return mul_strong_zero(negative(ans / y), g)
 
 
+def _floor_divide_scalar(x: float, y: float) -> float:
+    # Python's float // is numpy's npy_divmod (fmod, then the quotient snapped to a
+    # whole number, the same steps); by a zero, numpy's npy_floor_divide gives x / y
+    # (inf, -inf or nan) for floats and 0 for integers, where Python raises.
+    try:
+        return x // y
+    except ZeroDivisionError:
+        if isinstance(x, int) and isinstance(y, int):
+            return 0
+        return _divide_scalar(x, y)
+
+
+def _mod_scalar(x: float, y: float) -> float:
+    # Python's float % is numpy's npy_divmod remainder (the sign of y); by a zero,
+    # numpy's npy_remainder gives fmod(x, 0), nan for floats, and 0 for integers.
+    try:
+        return x % y
+    except ZeroDivisionError:
+        if isinstance(x, int) and isinstance(y, int):
+            return 0
+        return math.nan
+
+
 divide = _binary("divide", np.true_divide, _divide_dx, _divide_dy, "x / y",
-                 domain="all x, y except x = y = 0")
-floor_divide = _nondiff("floor_divide", np.floor_divide, 2, "x // y (piecewise constant)")
+                 domain="all x, y except x = y = 0", scalar=_divide_scalar)
+floor_divide = _nondiff("floor_divide", np.floor_divide, 2, "x // y (piecewise constant)",
+                        scalar=_floor_divide_scalar)
 mod = _binary(
     "mod", np.mod,
     lambda g, ans, x, y: g,
     lambda g, ans, x, y: mul_strong_zero(negative(floor_divide(x, y)), g),
     "x % y with the sign of y, as in Python and numpy",
+    scalar=_mod_scalar,
 )
 
 
@@ -274,7 +389,7 @@ def _pow_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
 
 
 _pow = defprim("pow", np.power, None, None, arity=2, doc="x ** y",
-               domain="x >= 0, or y a whole number")
+               domain="x >= 0, or y a whole number", scalar=_pow_scalar)
 _pow.vjps = (
     lambda g, ans, x, y: _unbroadcast(_pow_dx(g, ans, x, y), _shape(x)),
     lambda g, ans, x, y: _unbroadcast(_pow_dy(g, ans, x, y), _shape(y)),
@@ -289,6 +404,11 @@ def _integer_pow_impl(x: Any, n: int) -> Any:
     return np.power(x, n)
 
 
+def _integer_pow_scalar(x: float, n: int) -> float:
+    # As _integer_pow_impl: numpy's power of the float x to the number n.
+    return _pow_scalar(x, n)
+
+
 def _integer_pow_vjp(g: Tensor, ans: Tensor, x: Any, n: int) -> Tensor:
     if n == 0:
         return zeros_like(x)
@@ -300,7 +420,8 @@ def _integer_pow_vjp(g: Tensor, ans: Tensor, x: Any, n: int) -> Tensor:
 
 
 _integer_pow = defprim("integer_pow", _integer_pow_impl, _integer_pow_vjp, arity=1,
-                       doc="x ** n for a static integer n (the fast path of pow)")
+                       doc="x ** n for a static integer n (the fast path of pow)",
+                       scalar=_integer_pow_scalar)
 
 
 def integer_pow(x: Any, n: int) -> Tensor:
@@ -316,23 +437,86 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - Tens
     return bind(_pow, (x, y))
 
 
-negative = _unary("negative", np.negative, lambda g, ans, x: negative(g), "-x")
-abs = _unary("abs", np.abs, lambda g, ans, x: mul_strong_zero(sign(x), g), "|x|")  # noqa: A001
+def _sign_scalar(x: float) -> float:
+    # numpy's sign: 1, -1, +0.0 at either zero, nan at nan.
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+
+
+def _reciprocal_scalar(x: float) -> float:
+    return _divide_scalar(1.0, x)
+
+
+def _square_scalar(x: float) -> float:
+    return x * x
+
+
+def _sqrt_scalar(x: float) -> float:
+    try:
+        return math.sqrt(x)  # sqrt(-0.0) is -0.0, as in numpy
+    except ValueError:
+        return math.nan
+
+
+_TWO_TO_THE_53 = 9007199254740992.0
+
+
+def _cbrt_scalar(x: float) -> float:
+    """The real cube root, correctly rounded. glibc's cbrt (math.cbrt) is off by up to
+    3 ulps, numpy's (SVML where AVX-512 is there) by at most 0.53, so math.cbrt's
+    answer is moved to the nearest float: the float y is the rounded cube root of x
+    exactly when x lies strictly between the cubes of the midpoints between y and its
+    neighbours, compared here in integers (no cube of a midpoint, 54 significant bits,
+    is a float, so there are no ties); one step for each ulp math.cbrt is off."""
+    y = math.cbrt(x)
+    if y == 0 or not math.isfinite(y):  # +-0, +-inf, nan
+        return y
+    mantissa, exponent = math.frexp(_babs(x))
+    big, low = int(mantissa * _TWO_TO_THE_53), exponent - 53  # |x| = big * 2**low
+    y = _babs(y)
+    while True:
+        mantissa, exponent = math.frexp(y)
+        whole, shift = int(mantissa * _TWO_TO_THE_53), exponent - 53  # y = whole * 2**shift
+        # The midpoint above y is (2 whole + 1) 2**(shift - 1); below it, where y is a
+        # power of two, the gap is half as wide.
+        if _cube_exceeds(big, low, 2 * whole + 1, shift - 1):
+            y = math.nextafter(y, math.inf)
+        elif whole == 4503599627370496:  # 2**52: y is a power of two
+            if _cube_exceeds(big, low, 4 * whole - 1, shift - 2):
+                return math.copysign(y, x)
+            y = math.nextafter(y, 0.0)
+        elif _cube_exceeds(big, low, 2 * whole - 1, shift - 1):
+            return math.copysign(y, x)
+        else:
+            y = math.nextafter(y, 0.0)
+
+
+def _cube_exceeds(big: int, low: int, odd: int, scale: int) -> bool:
+    """Whether big * 2**low > (odd * 2**scale)**3, in integers."""
+    cube, shift = odd ** 3, 3 * scale - low
+    return big > (cube << shift) if shift >= 0 else big << -shift > cube
+
+
+negative = _unary("negative", np.negative, lambda g, ans, x: negative(g), "-x",
+                  scalar=operator.neg)
+abs = _unary("abs", np.abs, lambda g, ans, x: mul_strong_zero(sign(x), g), "|x|",  # noqa: A001
+             scalar=_babs)
 # Its gradient is zeros, not None, as TensorFlow registers it (SignGrad), so that the
 # Hessian of abs(x) is zeros.
-sign = _nondiff("sign", np.sign, 1, "the sign of x (piecewise constant)", zero=True)
+sign = _nondiff("sign", np.sign, 1, "the sign of x (piecewise constant)", zero=True,
+                scalar=_sign_scalar)
 reciprocal = _unary(
     "reciprocal", np.reciprocal, lambda g, ans, x: mul_strong_zero(negative(square(ans)), g),
-    "1 / x",
+    "1 / x", scalar=_reciprocal_scalar,
 )
-square = _unary("square", np.square, lambda g, ans, x: mul_strong_zero(x * 2.0, g), "x * x")
+square = _unary("square", np.square, lambda g, ans, x: mul_strong_zero(x * 2.0, g), "x * x",
+                scalar=_square_scalar)
 sqrt = _unary("sqrt", np.sqrt, lambda g, ans, x: mul_strong_zero(0.5 / ans, g), "the square root",
-              domain="x >= 0")
+              domain="x >= 0", scalar=_sqrt_scalar)
 # cbrt'(x) = 1 / (3 cbrt(x)^2), written as (1/cbrt(x))^2 / 3 so that neither it nor
 # its own derivatives overflow or underflow before the true values do.
 cbrt = _unary("cbrt", np.cbrt,
               lambda g, ans, x: mul_strong_zero(square(reciprocal(ans)) / 3.0, g),
-              "the real cube root (cbrt(-8) = -2)")
+              "the real cube root (cbrt(-8) = -2)", scalar=_cbrt_scalar)
 
 
 # -- exponentials, logarithms, trigonometry ------------------------------------
@@ -397,46 +581,128 @@ def _sech_squared(x: Any) -> Tensor:
     return where(less(abs(x), 1.0), square(reciprocal(cosh(x))), (t * 4.0) / square(t + 1.0))
 
 
-exp = _unary("exp", np.exp, lambda g, ans, x: mul_strong_zero(ans, g), "e ** x")
+# The scalar forms of this section are math's functions, with numpy's value where math
+# raises: outside the domain (ValueError: nan, or -inf at a logarithm's pole) and on
+# overflow (OverflowError: an infinity). math.atan, atan2, asinh, erf and erfc never
+# raise on a float: they are the scalar forms as they are.
+
+def _nan_outside(function: Callable[[float], float]) -> Callable[[float], float]:
+    """math's function, nan where it raises ValueError: outside its domain (asin(2),
+    acosh(0.5)) and, for sin, cos and tan, at +-inf; numpy's value there is nan."""
+    def scalar(x: float) -> float:
+        try:
+            return function(x)
+        except ValueError:
+            return math.nan
+
+    return scalar
+
+
+def _logarithm(function: Callable[[float], float], pole: float) -> Callable[[float], float]:
+    """math's logarithm, with numpy's -inf at its pole (0, of either sign, or -1 for
+    log1p) and nan below it, where math raises ValueError."""
+    def scalar(x: float) -> float:
+        try:
+            return function(x)
+        except ValueError:
+            return -math.inf if x == pole else math.nan
+
+    return scalar
+
+
+def _overflowing(function: Callable[[float], float], odd: bool) -> Callable[[float], float]:
+    """math's function, with an infinity where it raises OverflowError (exp(710)): of
+    x's sign for an odd function (sinh), positive otherwise (exp, expm1, cosh)."""
+    def scalar(x: float) -> float:
+        try:
+            return function(x)
+        except OverflowError:
+            return math.copysign(math.inf, x) if odd else math.inf
+
+    return scalar
+
+
+def _atanh_scalar(x: float) -> float:
+    try:
+        return math.atanh(x)
+    except ValueError:  # +-inf at +-1, nan beyond
+        return math.copysign(math.inf, x) if _babs(x) == 1 else math.nan
+
+
+# decimal's Decimal and a 40-digit context, made on the first tanh of a float.
+_DECIMAL: list[Any] = []
+
+
+def _tanh_scalar(x: float) -> float:
+    """tanh, correctly rounded. glibc's tanh (math.tanh) is off by up to 2 ulps and
+    numpy's (its own vectorized loop) by up to 1.13, so the two differ by up to 3;
+    the correctly rounded value is within one of numpy's. It is (e - 1) / (e + 1),
+    e = exp(2|x|), in 40 decimal digits (decimal's exp is correctly rounded), which
+    keep over 30 digits after the cancellation in e - 1 from |x| = 2**-27 on. Below,
+    tanh(x) rounds to x (x - tanh(x) is x**3 / 3 at most, under half an ulp of x), and
+    from |x| = 20 on to +-1 (1 - tanh(20) = 8.5e-18 is under half an ulp of 1)."""
+    a = _babs(x)
+    if a < 7.450580596923828e-09:  # 2**-27 (and +-0)
+        return x
+    if not a < 20.0:
+        return math.copysign(1.0, x) if a == a else x
+    if not _DECIMAL:
+        import decimal
+
+        _DECIMAL.extend((decimal.Decimal, decimal.Context(prec=40)))
+    to_decimal, context = _DECIMAL
+    e = context.exp(to_decimal(a + a))
+    return math.copysign(float(context.divide(context.subtract(e, 1), context.add(e, 1))), x)
+
+
+exp = _unary("exp", np.exp, lambda g, ans, x: mul_strong_zero(ans, g), "e ** x",
+             scalar=_overflowing(math.exp, odd=False))
 expm1 = _unary(
-    "expm1", np.expm1, lambda g, ans, x: mul_strong_zero(exp(x), g), "exp(x) - 1, exact near 0"
+    "expm1", np.expm1, lambda g, ans, x: mul_strong_zero(exp(x), g), "exp(x) - 1, exact near 0",
+    scalar=_overflowing(math.expm1, odd=False),
 )
 log = _unary("log", np.log, lambda g, ans, x: mul_strong_zero(reciprocal(x), g),
-             "the natural logarithm", domain="x > 0")
+             "the natural logarithm", domain="x > 0", scalar=_logarithm(math.log, 0.0))
 log1p = _unary("log1p", np.log1p, lambda g, ans, x: mul_strong_zero(reciprocal(x + 1.0), g),
-               "log(1 + x), exact near 0", domain="x > -1")
+               "log(1 + x), exact near 0", domain="x > -1", scalar=_logarithm(math.log1p, -1.0))
 log2 = _unary("log2", np.log2, lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN2), g),
-              "the base-2 logarithm", domain="x > 0")
+              "the base-2 logarithm", domain="x > 0", scalar=_logarithm(math.log2, 0.0))
 log10 = _unary("log10", np.log10, lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN10), g),
-               "the base-10 logarithm", domain="x > 0")
-sin = _unary("sin", np.sin, lambda g, ans, x: mul_strong_zero(cos(x), g), "the sine")
-cos = _unary("cos", np.cos, lambda g, ans, x: mul_strong_zero(negative(sin(x)), g), "the cosine")
-tan = _unary("tan", np.tan, lambda g, ans, x: mul_strong_zero(square(ans) + 1.0, g), "the tangent")
+               "the base-10 logarithm", domain="x > 0", scalar=_logarithm(math.log10, 0.0))
+sin = _unary("sin", np.sin, lambda g, ans, x: mul_strong_zero(cos(x), g), "the sine",
+             scalar=_nan_outside(math.sin))
+cos = _unary("cos", np.cos, lambda g, ans, x: mul_strong_zero(negative(sin(x)), g), "the cosine",
+             scalar=_nan_outside(math.cos))
+tan = _unary("tan", np.tan, lambda g, ans, x: mul_strong_zero(square(ans) + 1.0, g), "the tangent",
+             scalar=_nan_outside(math.tan))
 asin = _unary(
     "asin", np.arcsin,
     lambda g, ans, x: mul_strong_zero(reciprocal(sqrt(_one_minus_square(x))), g), "the arcsine",
-    domain="-1 <= x <= 1",
+    domain="-1 <= x <= 1", scalar=_nan_outside(math.asin),
 )
 acos = _unary(
     "acos", np.arccos,
     lambda g, ans, x: mul_strong_zero(negative(reciprocal(sqrt(_one_minus_square(x)))), g),
-    "the arccosine", domain="-1 <= x <= 1",
+    "the arccosine", domain="-1 <= x <= 1", scalar=_nan_outside(math.acos),
 )
-atan = _unary("atan", np.arctan, _atan_dx, "the arctangent")
+atan = _unary("atan", np.arctan, _atan_dx, "the arctangent", scalar=math.atan)
 atan2 = _binary(
     "atan2", np.arctan2, _atan2_dy, _atan2_dx, "the angle of the point (x, y): atan2(y, x)",
+    scalar=math.atan2,
 )
-sinh = _unary("sinh", np.sinh, lambda g, ans, x: mul_strong_zero(cosh(x), g), "the hyperbolic sine")
+sinh = _unary("sinh", np.sinh, lambda g, ans, x: mul_strong_zero(cosh(x), g), "the hyperbolic sine",
+              scalar=_overflowing(math.sinh, odd=True))
 cosh = _unary("cosh", np.cosh, lambda g, ans, x: mul_strong_zero(sinh(x), g),
-              "the hyperbolic cosine")
+              "the hyperbolic cosine", scalar=_overflowing(math.cosh, odd=False))
 tanh = _unary("tanh", np.tanh, lambda g, ans, x: mul_strong_zero(_sech_squared(x), g),
-              "the hyperbolic tangent")
-asinh = _unary("asinh", np.arcsinh, _asinh_dx, "inverse sinh")
-acosh = _unary("acosh", np.arccosh, _acosh_dx, "inverse cosh", domain="x >= 1")
+              "the hyperbolic tangent", scalar=_tanh_scalar)
+asinh = _unary("asinh", np.arcsinh, _asinh_dx, "inverse sinh", scalar=math.asinh)
+acosh = _unary("acosh", np.arccosh, _acosh_dx, "inverse cosh", domain="x >= 1",
+               scalar=_nan_outside(math.acosh))
 atanh = _unary(
     "atanh", np.arctanh,
     lambda g, ans, x: mul_strong_zero(reciprocal(_one_minus_square(x)), g), "inverse tanh",
-    domain="-1 <= x <= 1",
+    domain="-1 <= x <= 1", scalar=_atanh_scalar,
 )
 
 
@@ -447,15 +713,35 @@ def _sigmoid_impl(x: Any) -> Any:
     return np.where(np.greater_equal(x, 0), 1.0 / (1.0 + t), t / (1.0 + t))
 
 
+def _sigmoid_scalar(x: float) -> float:
+    # As _sigmoid_impl (exp of -|x| never overflows).
+    t = math.exp(-_babs(x))
+    return 1.0 / (1.0 + t) if x >= 0 else t / (1.0 + t)
+
+
+def _softplus_scalar(x: float) -> float:
+    # numpy's logaddexp(0, x), step by step (npy_logaddexp, numpy/_core/src/npymath/
+    # npy_math_internal.h.src): log 2 at a tie, the larger argument plus
+    # log1p(exp(-|difference|)), and the difference itself (nan) at a nan.
+    if x == 0:
+        return _LN2
+    if x > 0:
+        return x + math.log1p(math.exp(-x))
+    if x < 0:
+        return math.log1p(math.exp(x))
+    return x
+
+
 # sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)) is 0 in float64 from x = 36.7 on; as
 # sech(x/2)^2 / 4 it keeps its digits, and so does its derivative near 0.
 sigmoid = _unary(
     "sigmoid", _sigmoid_impl,
     lambda g, ans, x: mul_strong_zero(_sech_squared(x * 0.5) * 0.25, g), "1 / (1 + e ** -x)",
+    scalar=_sigmoid_scalar,
 )
 softplus = _unary(
     "softplus", lambda x: np.logaddexp(0.0, x), lambda g, ans, x: mul_strong_zero(sigmoid(x), g),
-    "log(1 + e ** x)",
+    "log(1 + e ** x)", scalar=_softplus_scalar,
 )
 # relu's gradient is TensorFlow's ReluGrad: g where x > 0, with a zero gradient with
 # respect to x (ReluGradGrad), so that the Hessian of relu(x) is zeros, not None.
@@ -463,6 +749,7 @@ _relu_grad = defprim(
     "relu_grad", _relu_grad_impl,
     lambda h, ans, g, x: relu_grad(h, x), zero_gradient(1), arity=2,
     doc="g where x > 0, else 0: relu's gradient (TensorFlow's ReluGrad)",
+    scalar=_relu_grad_scalar,
 )
 
 
@@ -471,9 +758,14 @@ def relu_grad(g: Any, x: Any) -> Tensor:
     return bind(_relu_grad, (g, x))
 
 
+def _relu_scalar(x: float) -> float:
+    # maximum(x, 0) (see _maximum_scalar): nan at nan, +0.0 at -0.0.
+    return x if x > 0 or x != x else 0.0
+
+
 relu = _unary(
     "relu", lambda x: np.maximum(x, 0), lambda g, ans, x: relu_grad(g, x),
-    "max(x, 0); its derivative at 0 is taken as 0",
+    "max(x, 0); its derivative at 0 is taken as 0", scalar=_relu_scalar,
 )
 
 _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
@@ -505,7 +797,7 @@ def _exp_minus_square(x: Any) -> Tensor:
 erf = _unary(
     "erf", _erf_impl,
     lambda g, ans, x: mul_strong_zero(_exp_minus_square(x) * _TWO_OVER_SQRT_PI, g),
-    "the error function",
+    "the error function", scalar=math.erf,
 )
 
 _erfc_ufunc = np.frompyfunc(math.erfc, 1, 1)
@@ -522,6 +814,7 @@ erfc = _unary(
     "erfc", _erfc_impl,
     lambda g, ans, x: mul_strong_zero(_exp_minus_square(x) * -_TWO_OVER_SQRT_PI, g),
     "the complementary error function 1 - erf(x), accurate where erf(x) rounds to 1",
+    scalar=math.erfc,
 )
 
 # -- the gamma family ------------------------------------------------------------------
@@ -532,6 +825,11 @@ erfc = _unary(
 # d digamma = polygamma(1, x), d polygamma(n, x)/dx = polygamma(n + 1, x), and
 # d gamma = gamma digamma; the order n of polygamma is a static whole number, so its
 # gradient is None, as PolygammaGrad's for `a`.
+#
+# They have no scalar forms (scalar=None): math.gamma and math.lgamma are not scipy's
+# numbers (they differ from gamma and gammaln by up to 8 ulps at ordinary points, and
+# lgamma by far more, relatively, near its zeros at 1, 2, -2.457...), and math has no
+# digamma or polygamma.
 
 _POLES = "every x but the poles 0, -1, -2, ..."
 
@@ -606,14 +904,16 @@ gamma = _unary(
     "gamma", _gamma_impl,
     lambda g, ans, x: mul_strong_zero(ans * digamma(x), g),
     "the gamma function (gamma(n) = (n - 1)! for whole n > 0)", domain=_POLES,
+    scalar=None,
 )
 lgamma = _unary(
     "lgamma", _lgamma_impl, lambda g, ans, x: mul_strong_zero(digamma(x), g),
-    "log|gamma(x)| (inf at the poles 0, -1, -2, ...)",
+    "log|gamma(x)| (inf at the poles 0, -1, -2, ...)", scalar=None,
 )
 digamma = _unary(
     "digamma", _digamma_impl, lambda g, ans, x: mul_strong_zero(polygamma(1, x), g),
     "the digamma function, d/dx log|gamma(x)| (nan at the poles)", domain=_POLES,
+    scalar=None,
 )
 _polygamma = defprim(
     "polygamma", _polygamma_impl,
@@ -632,6 +932,17 @@ def factorial(x: Any, name: str | None = None) -> Tensor:
     return gamma(add(x, 1.0))
 
 
+def _maximum_scalar(x: float, y: float) -> float:
+    # numpy's maximum: nan if either is; on a tie, y (maximum(0.0, -0.0) is -0.0 in
+    # numpy's vectorized loop, as in x86's maxpd).
+    return x if x > y or x != x else y
+
+
+def _minimum_scalar(x: float, y: float) -> float:
+    # numpy's minimum: nan if either is; on a tie, y (minimum(-0.0, 0.0) is 0.0).
+    return x if x < y or x != x else y
+
+
 # As TensorFlow's MaximumGrad and MinimumGrad: one mask (x >= y, x <= y) sends g to x
 # where it holds and to y elsewhere, so ties send it to x.
 maximum = _binary(
@@ -639,12 +950,14 @@ maximum = _binary(
     lambda g, ans, x, y: where(greater_equal(x, y), g, 0.0),
     lambda g, ans, x, y: where(greater_equal(x, y), 0.0, g),
     "the elementwise larger of x and y (ties send the gradient to x)",
+    scalar=_maximum_scalar,
 )
 minimum = _binary(
     "minimum", np.minimum,
     lambda g, ans, x, y: where(less_equal(x, y), g, 0.0),
     lambda g, ans, x, y: where(less_equal(x, y), 0.0, g),
     "the elementwise smaller of x and y (ties send the gradient to x)",
+    scalar=_minimum_scalar,
 )
 
 
@@ -657,6 +970,11 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
 
 clip = clip_by_value
 
+
+def _where_scalar(condition: Any, x: float, y: float) -> float:
+    return x if condition else y  # a nan condition holds, as in numpy (nan != 0)
+
+
 _where = defprim(
     "where",
     np.where,
@@ -665,6 +983,7 @@ _where = defprim(
     lambda g, ans, c, x, y: _unbroadcast(where(c, 0.0, g), _shape(y)),
     arity=3,
     doc="x where cond is true, else y",
+    scalar=_where_scalar,
 )
 
 
@@ -675,19 +994,53 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
     return bind(_where, (condition, x, y))
 
 
-floor = _nondiff("floor", np.floor, 1, "rounds down (piecewise constant)")
-ceil = _nondiff("ceil", np.ceil, 1, "rounds up (piecewise constant)")
-round = _nondiff("round", np.round, 1, "rounds half to even (piecewise constant)")  # noqa: A001
+# Every float from 2**52 on is a whole number (and floor, ceil and round keep it).
+_WHOLE_FROM = 4503599627370496.0
 
-equal = _nondiff("equal", np.equal, 2, "x == y")
-not_equal = _nondiff("not_equal", np.not_equal, 2, "x != y")
-less = _nondiff("less", np.less, 2, "x < y")
-less_equal = _nondiff("less_equal", np.less_equal, 2, "x <= y")
-greater = _nondiff("greater", np.greater, 2, "x > y")
-greater_equal = _nondiff("greater_equal", np.greater_equal, 2, "x >= y")
-logical_and = _nondiff("logical_and", np.logical_and, 2, "x and y, elementwise")
-logical_or = _nondiff("logical_or", np.logical_or, 2, "x or y, elementwise")
-logical_not = _nondiff("logical_not", np.logical_not, 1, "not x, elementwise")
+
+def _rounding(function: Callable[[float], int]) -> Callable[[float], float]:
+    """math.floor, math.ceil or round as numpy's floor, ceil and round (rint) give them:
+    a float, x itself where it is whole already, inf or nan (where math raises), and
+    a zero with x's sign (ceil(-0.5) and round(-0.4) are -0.0; math gives the int 0).
+    Python's round of a float is half to even, as rint."""
+    def scalar(x: float) -> float:
+        if not _babs(x) < _WHOLE_FROM:
+            return x
+        out = float(function(x))
+        return out if out else math.copysign(0.0, x)
+
+    return scalar
+
+
+def _logical_and_scalar(x: Any, y: Any) -> bool:
+    return bool(x) and bool(y)
+
+
+def _logical_or_scalar(x: Any, y: Any) -> bool:
+    return bool(x) or bool(y)
+
+
+floor = _nondiff("floor", np.floor, 1, "rounds down (piecewise constant)",
+                 scalar=_rounding(math.floor))
+ceil = _nondiff("ceil", np.ceil, 1, "rounds up (piecewise constant)",
+                scalar=_rounding(math.ceil))
+round = _nondiff("round", np.round, 1, "rounds half to even (piecewise constant)",  # noqa: A001
+                 scalar=_rounding(builtins.round))
+
+# Python's comparisons of floats are IEEE's (nan is unequal to everything), as numpy's.
+equal = _nondiff("equal", np.equal, 2, "x == y", scalar=operator.eq)
+not_equal = _nondiff("not_equal", np.not_equal, 2, "x != y", scalar=operator.ne)
+less = _nondiff("less", np.less, 2, "x < y", scalar=operator.lt)
+less_equal = _nondiff("less_equal", np.less_equal, 2, "x <= y", scalar=operator.le)
+greater = _nondiff("greater", np.greater, 2, "x > y", scalar=operator.gt)
+greater_equal = _nondiff("greater_equal", np.greater_equal, 2, "x >= y", scalar=operator.ge)
+# A number is true where it is not 0 (nan too), in Python as in numpy.
+logical_and = _nondiff("logical_and", np.logical_and, 2, "x and y, elementwise",
+                       scalar=_logical_and_scalar)
+logical_or = _nondiff("logical_or", np.logical_or, 2, "x or y, elementwise",
+                      scalar=_logical_or_scalar)
+logical_not = _nondiff("logical_not", np.logical_not, 1, "not x, elementwise",
+                       scalar=operator.not_)
 
 # -- composed elementary functions -----------------------------------------------
 # Written with the primitives above and no rules of their own: their derivatives and
@@ -759,7 +1112,7 @@ def hypot(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 
 _stop_gradient = defprim("stop_gradient", lambda x: x, arity=1,
-                         doc="x, with no gradient through it")
+                         doc="x, with no gradient through it", scalar=lambda x: x)
 
 
 def stop_gradient(x: Any, name: str | None = None) -> Tensor:
@@ -771,8 +1124,23 @@ def _cast_vjp(g: Tensor, ans: Tensor, x: Any, dtype: np.dtype) -> Tensor:
     return cast(g, _dtype(x))
 
 
-_cast = defprim("cast", lambda x, dtype: np.asarray(x).astype(dtype), _cast_vjp, arity=1,
-                doc="x converted to another dtype")
+def _cast_impl(x: Any, dtype: np.dtype) -> Any:
+    return np.asarray(x).astype(dtype)
+
+
+def _cast_scalar(x: Any, dtype: np.dtype) -> Any:
+    """x as float64 (a Python float) or bool (a Python bool), the dtypes Python's
+    scalars stand for. Any other dtype (float32, int64, ...) has no Python scalar of its
+    own, so its value is the numpy form's (numpy is loaded: the dtype is numpy's)."""
+    if dtype.kind == "f" and dtype.itemsize == 8:
+        return float(x)
+    if dtype.kind == "b":
+        return bool(x)
+    return _cast_impl(x, dtype)
+
+
+_cast = defprim("cast", _cast_impl, _cast_vjp, arity=1,
+                doc="x converted to another dtype", scalar=_cast_scalar)
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:

@@ -12,6 +12,16 @@ each interpretation of a primitive lives:
   variadic ones) is given there too, and nothing else hard-codes it. An argument
   whose gradient is zeros rather than None (TensorFlow's Sign) has the rule
   `zero_gradient(k)`; a primitive with only such rules counts as zero-derivative.
+- `scalar` (the scalar forward): on the `Primitive` too, given to `defprim` beside
+  `impl` in adcli/engine/ops.py. The same function on Python floats (ints and bools
+  where the primitive takes them), built on the `math` module, returning what `impl`
+  returns for 0-d float64 inputs as a Python float (a bool for comparisons and
+  logical operations), IEEE values included: it never raises or warns on a float
+  where the math module would (log(0.0) is -inf, sqrt(-1.0) nan, exp(1000.0) inf).
+  None for a primitive without one: tensor-shaped operations (reductions, reshape,
+  matmul, indexing, ...) and the gamma family, whose numbers are scipy's (math.gamma
+  and math.lgamma differ from them by several ulps); tests/test_scalar_forms.py names
+  them and compares every scalar form with `impl`.
 - the Taylor rule and the mpmath forward: in tables keyed by the `Primitive` object,
   `TAYLOR_RULES` and `MP_FORWARD` of adcli/engine/series.py, filled by its
   `def_taylor`, `def_comp`, `def_constant` and `def_mp`.
@@ -22,8 +32,9 @@ each interpretation of a primitive lives:
   in one pass): `BATCH_RULES` of adcli/engine/batching.py.
 
 To add a primitive: define it in ops.py with `defprim` (or `_unary`, `_binary`,
-`_nondiff`), then register its Taylor rule and mp forward in series.py, its formula in
-symbolic.py, its forward rule in forward.py and its batch rule in batching.py.
+`_nondiff`), with its scalar form where it has one, then register its Taylor rule and
+mp forward in series.py, its formula in symbolic.py, its forward rule in forward.py
+and its batch rule in batching.py.
 `adcli.engine.series.missing_rules()` lists what any primitive lacks, and
 tests/engine/test_registry.py fails, by primitive name, until nothing does. Static
 parameters (an axis, an integer exponent) travel in `params`, never as traced inputs.
@@ -67,9 +78,9 @@ def zero_gradient(argnum: int) -> VjpRule:
 
 @dataclass(eq=False)
 class Primitive:
-    """One operation: its numpy forward and its gradient rule(s). Its other
-    interpretations (Taylor rule, mpmath forward) are in adcli.engine.series' tables,
-    keyed by this object (compared and hashed by identity)."""
+    """One operation: its numpy forward, its scalar forward and its gradient rule(s).
+    Its other interpretations (Taylor rule, mpmath forward) are in adcli.engine.series'
+    tables, keyed by this object (compared and hashed by identity)."""
 
     name: str
     impl: Callable[..., Any]
@@ -85,6 +96,11 @@ class Primitive:
     # Where a real function is defined, in words ("x > 0"), when it is not defined
     # everywhere: outside it the value is nan and derivatives there mean nothing.
     domain: str | None = None
+    # The forward on Python floats (and ints and bools where the primitive takes
+    # them), with the static parameters as keywords, as `impl` takes them: what `impl`
+    # gives for 0-d float64 inputs, as a Python float (a bool for comparisons), and it
+    # never raises or warns on a float. None where there is no such form.
+    scalar: Callable[..., Any] | None = None
 
     @property
     def differentiable(self) -> bool:
@@ -143,18 +159,20 @@ def defprim(
     nondiff_args: tuple[int, ...] = (),
     doc: str = "",
     domain: str | None = None,
+    scalar: Callable[..., Any] | None = None,
 ) -> Primitive:
     """Define and register a primitive; each name is defined exactly once.
 
     `arity` is the number of positional array arguments (None for a variadic
     primitive, whose gradient is then `vjp_any`); when per-argument `vjps` are given
-    there is one per argument (None for an argument without a gradient)."""
+    there is one per argument (None for an argument without a gradient). `scalar` is
+    the forward on Python floats (see `Primitive.scalar`), None where there is none."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is defined twice")
     if vjps and len(vjps) != arity:
         raise ValueError(f"primitive {name!r} has arity {arity} but {len(vjps)} gradient rules")
     prim = Primitive(name, impl, tuple(vjps), vjp_any, doc, frozenset(nondiff_args), arity,
-                     domain)
+                     domain, scalar)
     PRIMITIVES[name] = prim
     return prim
 
