@@ -5,15 +5,19 @@ One responsibility: turn `PROGRAM | -f FILE | -`, `--at`, `--let`, `--points` an
 are adcli expressions, evaluated through the API; `START:STOP:COUNT` ranges form a
 cartesian grid; `--points` CSV/TSV files are read in chunks so that memory stays
 flat for any number of rows, by numpy, and by the csv module too where a chunk holds
-RFC 4180 quotes. Imports click (for its exception type) and adcli.api.
+RFC 4180 quotes. Reading a chunk (`PointSource.raw_chunks`: its lines, or its range
+of a grid) is apart from parsing it (`PointSource.parse`), so that under --jobs the
+parent reads and the worker processes parse. Imports click (for its exception type)
+and adcli.api.
 """
 
 from __future__ import annotations
 
 import itertools
 import sys
+import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 import click
@@ -73,25 +77,47 @@ class PointSource:
 
     def chunks(self) -> Iterator[Chunk]:
         """Chunks of points: each maps every input to an array with the points on axis 0."""
+        for raw in self.raw_chunks():
+            chunk = self.parse(raw)
+            if chunk is not None:
+                yield chunk
+            del raw, chunk  # one chunk in memory at a time
+
+    def raw_chunks(self) -> Iterator[RawChunk]:
+        """The chunks as read, before they are parsed (`parse`): the cheap part, which a
+        --jobs run does in its parent, handing the rest to its workers. The header of a
+        points file is read and checked before the first chunk."""
         if self.points_file is not None:
-            yield from self._file_chunks()
+            yield from self._file_raw_chunks()
             return
         if not self.axes:
-            yield Chunk({name: value[np.newaxis] for name, value in self.fixed.items()})
+            yield RawChunk()
             return
-        names = [name for name, _ in self.axes]
-        grids = [values for _, values in self.axes]
         total = self.total() or 0
         for start in range(0, total, CHUNK_ROWS):
-            index = np.arange(start, min(start + CHUNK_ROWS, total))
-            coordinates = np.unravel_index(index, [len(g) for g in grids])
-            chunk = {name: grid[c] for name, grid, c in zip(names, grids, coordinates,
-                                                                  strict=True)}
-            texts = None
-            if self.ranges is not None:
-                texts = {name: [_range_point(self.ranges[name], int(i)) for i in c]
-                         for name, c in zip(names, coordinates, strict=True)}
-            yield Chunk(self._with_fixed(chunk, len(index)), texts=texts)
+            yield RawChunk(start, min(start + CHUNK_ROWS, total))
+
+    def detached(self) -> PointSource:
+        """This source without its points file: what `parse` needs, and can be pickled."""
+        return replace(self, points_file=None)
+
+    def parse(self, raw: RawChunk) -> Chunk | None:
+        """The points of a raw chunk; None for lines of a points file that are all blank.
+        A row that is not one number per header name is a usage error naming its line."""
+        if raw.lines is not None:
+            return self._parse_lines(raw)
+        if not self.axes:
+            return Chunk({name: value[np.newaxis] for name, value in self.fixed.items()})
+        names = [name for name, _ in self.axes]
+        grids = [values for _, values in self.axes]
+        index = np.arange(raw.start, raw.stop)
+        coordinates = np.unravel_index(index, [len(g) for g in grids])
+        chunk = {name: grid[c] for name, grid, c in zip(names, grids, coordinates, strict=True)}
+        texts = None
+        if self.ranges is not None:
+            texts = {name: [_range_point(self.ranges[name], int(i)) for i in c]
+                     for name, c in zip(names, coordinates, strict=True)}
+        return Chunk(self._with_fixed(chunk, len(index)), texts=texts)
 
     def _with_fixed(self, chunk: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         merged = {}
@@ -105,7 +131,7 @@ class PointSource:
             merged.setdefault(name, column)
         return merged
 
-    def _file_chunks(self) -> Iterator[Chunk]:
+    def _file_raw_chunks(self) -> Iterator[RawChunk]:
         stream = self.points_file
         assert stream is not None
         # A spreadsheet's "CSV UTF-8" starts with a byte order mark: not part of a name.
@@ -130,35 +156,100 @@ class PointSource:
             lines = list(itertools.islice(stream, CHUNK_ROWS))
             if not lines:
                 return
-            table = _read_rows(lines, delimiter, len(names))
-            kept = lines
-            if table is None or table.shape[0] != len(lines):
-                quoted: dict[int, tuple[str, list[str]]] = {}
-                if table is None and '"' in "".join(lines):
-                    # Quoted values (RFC 4180): only a chunk that numpy could not read
-                    # and that has a quote pays for the csv module.
-                    lines, quoted = _unquoted(lines, delimiter, names, line_number + 1)
-                # Blank lines: drop them, so that rows and their text stay aligned.
-                kept = [line for line in lines if line.strip()]
-                table = _read_rows(kept, delimiter, len(names))
-                if table is None:
-                    raise InputError(_bad_row(lines, delimiter, names, line_number + 1,
-                                              quoted))
+            yield RawChunk(lines=lines, first_line=line_number + 1, names=tuple(names),
+                           delimiter=delimiter)
             line_number += len(lines)
-            lines = kept
-            if not lines:
-                continue
-            columns = self._with_fixed({name: table[:, i] for i, name in enumerate(names)},
-                                       table.shape[0])
-            # The file's own text can stand for the input columns when they are exactly
-            # the file's columns, in its order (no --at values mixed in).
-            text = [line.rstrip("\r\n") for line in lines] if list(columns) == names else None
-            texts = None
-            if self.ranges is not None:
-                cells = [[cell.strip() for cell in line.split(delimiter)] for line in lines]
-                texts = {name: [row[i] for row in cells] for i, name in enumerate(names)}
-            yield Chunk(columns, text, delimiter, texts)
-            del lines, kept, table, columns, text  # one chunk in memory at a time
+            del lines
+
+    def _parse_lines(self, raw: RawChunk) -> Chunk | None:
+        names, delimiter = list(raw.names), raw.delimiter
+        if isinstance(raw.lines, str) and "\r" not in raw.lines:
+            # Packed lines (a --jobs worker's): when numpy reads every one, the texts
+            # between the newlines are the rows as written, without their line ends.
+            rows = raw.lines.split("\n")
+            if not rows[-1]:
+                rows.pop()
+            table = _read_rows(rows, delimiter, len(names))
+            if table is not None and table.shape[0] == len(rows):
+                return self._chunk(names, delimiter, rows, table)
+            del rows
+        lines = raw.line_list()
+        table = _read_rows(lines, delimiter, len(names))
+        kept = lines
+        if table is None or table.shape[0] != len(lines):
+            quoted: dict[int, tuple[str, list[str]]] = {}
+            if table is None and '"' in "".join(lines):
+                # Quoted values (RFC 4180): only a chunk that numpy could not read
+                # and that has a quote pays for the csv module.
+                lines, quoted = _unquoted(lines, delimiter, names, raw.first_line)
+            # Blank lines: drop them, so that rows and their text stay aligned.
+            kept = [line for line in lines if line.strip()]
+            table = _read_rows(kept, delimiter, len(names))
+            if table is None:
+                raise InputError(_bad_row(lines, delimiter, names, raw.first_line, quoted))
+        if not kept:
+            return None
+        return self._chunk(names, delimiter, kept, table, ended=True)
+
+    def _chunk(self, names: list[str], delimiter: str, rows: list[str], table: np.ndarray,
+               ended: bool = False) -> Chunk:
+        """The chunk of a points file's `rows` (with their line ends if `ended`), which
+        numpy read as `table`."""
+        columns = self._with_fixed({name: table[:, i] for i, name in enumerate(names)},
+                                   table.shape[0])
+        # The file's own text can stand for the input columns when they are exactly
+        # the file's columns, in its order (no --at values mixed in).
+        text = None
+        if list(columns) == names:
+            text = [row.rstrip("\r\n") for row in rows] if ended else rows
+        texts = None
+        if self.ranges is not None:
+            cells = [[cell.strip() for cell in row.split(delimiter)] for row in rows]
+            texts = {name: [row[i] for row in cells] for i, name in enumerate(names)}
+        return Chunk(columns, text, delimiter, texts)
+
+
+class RawChunk:
+    """A chunk before it is parsed: points `start` to `stop` (excluded) of a grid, the
+    single point of fixed inputs (neither given), or lines of a points file from line
+    `first_line` on, with the header's names and delimiter. The lines are a list as
+    read, or one text (`packed`), which is cheaper to hand to another process. (A
+    plain class: a dataclass costs a millisecond at start-up.)"""
+
+    __slots__ = ("start", "stop", "lines", "first_line", "names", "delimiter")
+
+    def __init__(self, start: int = 0, stop: int = 0, lines: list[str] | str | None = None,
+                 first_line: int = 0, names: tuple[str, ...] = (),
+                 delimiter: str = ",") -> None:
+        self.start, self.stop, self.lines = start, stop, lines
+        self.first_line, self.names, self.delimiter = first_line, names, delimiter
+
+    def packed(self) -> RawChunk:
+        """The same chunk with its lines joined into one text, when `line_list` can split
+        them again exactly: when each line but the last ends with a newline, its only one.
+        For lines as a text stream reads them (newline None, "", "\n" or "\r\n": a newline
+        inside a line makes more newlines than lines), that is when the newlines are as
+        many as the lines that end with one, and the first line ends with one (newline
+        "\r" ends lines with a carriage return)."""
+        lines = self.lines
+        if not isinstance(lines, list) or not lines:
+            return self
+        text = "".join(lines)
+        if text.count("\n") != len(lines) - (not lines[-1].endswith("\n")) or \
+                (len(lines) > 1 and not lines[0].endswith("\n")):
+            return self
+        return RawChunk(self.start, self.stop, text, self.first_line, self.names,
+                        self.delimiter)
+
+    def line_list(self) -> list[str]:
+        """The lines as read, each with its line end."""
+        if not isinstance(self.lines, str):
+            return self.lines or []
+        parts = self.lines.split("\n")
+        lines = [part + "\n" for part in parts[:-1]]
+        if parts[-1]:
+            lines.append(parts[-1])
+        return lines
 
 
 def _range_point(parts: tuple[str, str, int], i: int) -> str:
@@ -175,7 +266,11 @@ def _read_rows(lines: list[str], delimiter: str, width: int) -> np.ndarray | Non
     if not lines:
         return np.zeros((0, width))
     try:
-        table = np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2, comments=None)
+        with warnings.catch_warnings():
+            # Lines that are all blank: numpy's "input contained no data" is not for users.
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(lines, delimiter=delimiter, dtype=np.float64, ndmin=2,
+                               comments=None)
     except ValueError:
         return None
     return table if table.shape[1] == width else None

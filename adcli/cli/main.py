@@ -2,13 +2,16 @@
 
 One responsibility: options in, output out. Each command reads its program and
 points (cli.inputs), calls the API, and writes a rich table (cli.tables, imported
-only then) or JSON/CSV/TSV/plain text (cli.render). No numerics happen here.
+only then) or JSON/CSV/TSV/plain text (cli.render); with --jobs N the chunks of a
+grid or points file go through N worker processes (cli.parallel, imported only
+then), each chunk by the same step as without. No numerics happen here.
 Errors from the library become one message on standard error with the exit code
 of its kind: 0 success, 1 evaluation error or failed check, 2 usage or syntax.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -160,6 +163,12 @@ def point_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+jobs_option = click.option(
+    "--jobs", type=click.IntRange(0, None), default=1, show_default=True, metavar="N",
+    help="Compute a grid or --points stream in N worker processes (0: one per core); "
+         "the output is the same as with 1.")
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
@@ -213,21 +222,36 @@ def _title(program: str) -> str:
     return title if len(title) <= 80 else title[:77] + "..."
 
 
-def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
-    """Show a progress bar on a terminal once a job has run for more than a second."""
+def _progress_delay() -> float:
+    """ADCLI_PROGRESS_DELAY: the seconds a job runs before its progress bar shows (default
+    1; a value that is not a number of 0 or more counts as the default)."""
+    try:
+        delay = float(os.environ.get("ADCLI_PROGRESS_DELAY", "1"))
+    except ValueError:
+        return 1.0
+    return delay if delay >= 0 else 1.0
+
+
+def _with_progress(pieces: Iterator[Any], total: int | None) -> Iterator[Any]:
+    """Show a progress bar on standard error, when it is a terminal, once a job has run
+    longer than the progress delay. Standard output never sees it: what a command
+    writes there is the same at a terminal and in a pipe."""
     if not sys.stderr.isatty():
-        yield from chunks
+        yield from pieces
         return
+    delay = _progress_delay()
     started, progress, task, done = time.monotonic(), None, None, 0
     try:
-        for chunk in chunks:
-            yield chunk
-            done += len(chunk[0]) if isinstance(chunk, tuple) else len(chunk)
-            del chunk
-            if progress is None and time.monotonic() - started > 1.0:
+        for piece in pieces:
+            yield piece
+            done += piece.rows
+            del piece
+            if progress is None and time.monotonic() - started > delay:
+                from rich.console import Console
                 from rich.progress import Progress
 
-                progress = Progress(transient=True, console=None)
+                progress = Progress(console=Console(stderr=True), transient=True,
+                                    redirect_stdout=False, redirect_stderr=False)
                 progress.start()
                 task = progress.add_task("points", total=total)
             if progress is not None:
@@ -237,11 +261,83 @@ def _with_progress(chunks: Iterator[Any], total: int | None) -> Iterator[Any]:
             progress.stop()
 
 
+class _Piece:
+    """One chunk's share of the output: its number of points, its warnings, and what
+    the command's output writes for it."""
+
+    __slots__ = ("rows", "warnings", "content")
+
+    def __init__(self, rows: int, warnings: tuple[str, ...], content: Any) -> None:
+        self.rows, self.warnings, self.content = rows, warnings, content
+
+
+class _Compute:
+    """A chunk's batch: api.differentiate_batch with a command's settings (`options`: its
+    keyword arguments but the points). Picklable, so that a --jobs worker runs it as
+    well. Plain classes, here and below: a dataclass costs milliseconds at start-up."""
+
+    def __init__(self, program: Any, jacobian: bool, **options: Any) -> None:
+        self.program, self.jacobian, self.options = program, jacobian, options
+
+    def __call__(self, chunk: Any) -> Any:
+        from adcli import api
+
+        options = self.options
+        batch = api.differentiate_batch(self.program, chunk.columns, **{
+            **options, "exact": {**options["exact"], **(chunk.texts or {})}})
+        if self.jacobian:
+            # The Jacobian is what was asked for here: no hint that a diagonal one meant
+            # points.
+            from dataclasses import replace
+
+            batch = replace(batch, warnings=tuple(
+                w for w in batch.warnings if api.kind_of(w) != "diagonal"))
+        return batch
+
+
+class _Step:
+    """What happens to one raw chunk: parse its points, compute their batch, render its
+    piece of the output. The same function here and in a --jobs worker, so that
+    --jobs N writes exactly what --jobs 1 writes. With `encoding` (standard output's
+    encoding and errors), a worker hands its text back encoded, so that the parent
+    writes the bytes as they come (see render.put)."""
+
+    def __init__(self, source: Any, compute: _Compute, output: Any,
+                 encoding: tuple[str, str] | None = None) -> None:
+        self.source, self.compute, self.output = source, compute, output
+        self.encoding = encoding
+
+    def __call__(self, raw: Any) -> _Piece | None:
+        chunk = self.source.parse(raw)
+        if chunk is None:
+            return None
+        batch = self.compute(chunk)
+        content = self.output.piece(batch, chunk)
+        if self.encoding is not None:
+            content = _encoded(content, *self.encoding)
+        return _Piece(len(batch), batch.warnings, content)
+
+
+def _encoded(content: Any, encoding: str, errors: str) -> Any:
+    """A piece's text encoded (each text of a tuple), as a pickle.PickleBuffer: it
+    crosses to the parent out of band, into the buffer the parent writes from. Anything
+    else as it is."""
+    if isinstance(content, str):
+        import pickle
+
+        return pickle.PickleBuffer(content.encode(encoding, errors))
+    if isinstance(content, tuple):
+        return tuple(_encoded(part, encoding, errors) if isinstance(part, str) else part
+                     for part in content)
+    return content
+
+
 def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: tuple[str, ...],
                 of: str | None, wrt: str | None, order: int, unconnected: str,
                 allow_ranges: bool = True, engine: str = "auto", precision: int | None = None,
-                dirs: tuple[str, ...] = (), mode: str = "auto") -> tuple[Any, Iterator[Any]]:
-    """Parse inputs and return (point source, an iterator of (chunk, result batch))."""
+                dirs: tuple[str, ...] = (), mode: str = "auto",
+                jacobian: bool = False) -> tuple[Any, _Compute]:
+    """Parse inputs and return (point source, what computes each chunk's batch)."""
     from adcli import api
     from adcli.cli import inputs
 
@@ -255,56 +351,118 @@ def _run_points(text: str, ats: tuple[str, ...], points: IO[str] | None, lets: t
     # --at values and ranges, --let constants and the values of a points file.
     exact = _exact_texts(ats, source) if exactly else {}
     let = _let_texts(lets) if exactly else constants
-
-    def batches() -> Iterator[Any]:
-        for chunk in source.chunks():
-            batch = api.differentiate_batch(program, chunk.columns, names, order, let,
-                                            of, unconnected, engine=engine,
-                                            precision=precision, direction=direction,
-                                            exact={**exact, **(chunk.texts or {})},
-                                            mode=mode)
-            yield chunk, batch
-            # Let go of this chunk before the next is read: memory stays at one chunk.
-            del chunk, batch
-
-    return source, batches()
+    return source, _Compute(program, jacobian, wrt=names, order=order, let=let, of=of,
+                            unconnected=unconnected, engine=engine, precision=precision,
+                            direction=direction, exact=exact, mode=mode)
 
 
-def _emit(source: Any, batches: Iterator[Any], text: str, fmt: str, digits: int, quiet: bool,
-          partial: bool) -> None:
+def _output(fmt: str, many: bool, text: str, digits: int, partial: bool,
+            jacobian: bool = False) -> Any:
+    """The output of a points command in `fmt` (see render.Output)."""
     from adcli.cli import render
 
-    out = sys.stdout
-    warnings: list[str] = []
-
-    def tracked(with_text: bool = False) -> Iterator[Any]:
-        for chunk, batch in _with_progress(batches, source.total()):
-            warnings.extend(batch.warnings)
-            yield (batch, chunk.text if chunk.delimiter == delimiter else None) \
-                if with_text else batch
-            del chunk, batch
-
-    delimiter = "\t" if fmt == "tsv" else ","
-
     if fmt == "table":
+        return _TableOutput(_title(text), digits, partial, jacobian)
+    if jacobian and fmt in ("json", "jsonl"):
+        return render.CollectedJsonOutput(array=fmt == "json" and many,
+                                          indent=fmt == "json" and not many)
+    if fmt == "json":
+        return render.JsonOutput(single=not many)
+    if fmt == "jsonl":
+        return render.JsonLinesOutput()
+    if fmt in ("csv", "tsv"):
+        return render.DelimitedOutput("\t" if fmt == "tsv" else ",")
+    return render.PlainOutput(single=not many)
+
+
+class _TableOutput:
+    """The table (a render.Output): every chunk's batch, joined and drawn at the end."""
+
+    def __init__(self, title: str, digits: int, partial: bool, jacobian: bool) -> None:
+        self.title, self.digits, self.partial, self.jacobian = title, digits, partial, jacobian
+        self.batches: list[Any] = []
+
+    def open(self, out: IO[str]) -> None:
+        pass
+
+    def piece(self, batch: Any, chunk: Any = None) -> Any:
+        return batch
+
+    def write(self, out: IO[str], piece: Any) -> None:
+        if self.jacobian:
+            from dataclasses import replace
+
+            piece = replace(piece, engine=_engine_text(piece))
+        self.batches.append(piece)
+
+    def close(self, out: IO[str]) -> None:
+        from adcli.api import Batch
         from adcli.cli import tables
 
-        collected = list(tracked())
-        _warn(warnings, quiet)
-        from adcli.api import Batch
+        merged = Batch.concat(self.batches)
+        tables.console().print(tables.results_table(merged, self.title, self.digits,
+                                                    self.partial))
 
-        merged = Batch.concat(collected)
-        tables.console().print(tables.results_table(merged, _title(text), digits, partial))
+
+@contextlib.contextmanager
+def _pieces(source: Any, step: _Step, jobs: int, out: IO[str]) -> Iterator[Iterator[_Piece]]:
+    """Each chunk's piece, in order: computed here, or by worker processes for --jobs N
+    (N not 1) when there are more points than one chunk holds (or a points file)."""
+    from adcli.cli import inputs
+
+    total = source.total()
+    if jobs == 1 or not source.many or (total is not None and total <= inputs.CHUNK_ROWS):
+        yield _present(map(step, source.raw_chunks()))
         return
-    if fmt == "json":
-        render.write_json(tracked(), out, single=not source.many)
-    elif fmt == "jsonl":
-        render.write_jsonl(tracked(), out)
-    elif fmt in ("csv", "tsv"):
-        render.write_delimited(tracked(with_text=True), out, delimiter)
-    else:
-        render.write_plain(tracked(), out, single=not source.many)
-    _warn(warnings, quiet)
+    from adcli.cli import parallel
+    from adcli.lang import default_limits
+
+    raws = (raw.packed() for raw in source.raw_chunks())
+    settings = functools.partial(_worker_settings, default_limits())
+    encoding, errors = getattr(out, "encoding", None), getattr(out, "errors", None)
+    if encoding and errors and hasattr(out, "buffer") and os.linesep == "\n":
+        step = _Step(step.source, step.compute, step.output, (encoding, errors))
+    with parallel.ordered(step, raws, parallel.workers_for(jobs), settings) as pieces:
+        yield _present(pieces)
+
+
+def _present(pieces: Iterator[_Piece | None]) -> Iterator[_Piece]:
+    """The pieces of the chunks that had points, each let go of before the next is made."""
+    for piece in pieces:
+        if piece is not None:
+            yield piece
+        del piece
+
+
+def _worker_settings(limits: Any) -> None:
+    """What a spawned --jobs worker needs of this process's settings (a forked one has
+    them already): the limits of --max-iterations and friends, and quiet numpy."""
+    import warnings
+
+    from adcli.lang import set_default_limits
+
+    set_default_limits(limits)
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+
+def _emit(source: Any, compute: _Compute, text: str, fmt: str, digits: int, quiet: bool,
+          partial: bool, jobs: int = 1, jacobian: bool = False) -> None:
+    """Compute every chunk of points and write the output, then the warnings (before
+    the table, for a table), each once, in the order they first arose."""
+    output = _output(fmt, source.many, text, digits, partial, jacobian)
+    out = sys.stdout
+    warnings: list[str] = []
+    output.open(out)
+    with _pieces(source, _Step(source.detached(), compute, output), jobs, out) as pieces:
+        for piece in _with_progress(pieces, source.total()):
+            warnings.extend(piece.warnings)
+            output.write(out, piece.content)
+            del piece
+    if fmt == "table":
+        _warn(warnings, quiet)
+    output.close(out)
+    if fmt != "table":
+        _warn(warnings, quiet)
 
 
 def _directions(dirs: tuple[str, ...], constants: dict[str, Any]) -> dict[str, Any] | None:
@@ -404,11 +562,13 @@ def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_element
 @program_options
 @point_options
 @precision_option
+@jobs_option
 @output_options
 @handles_errors
 def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
                  of: str | None, ats: tuple[str, ...], points: IO[str] | None,
-                 precision: int | None, fmt: str, digits: int, quiet: bool) -> None:
+                 precision: int | None, jobs: int, fmt: str, digits: int,
+                 quiet: bool) -> None:
     """Evaluate PROGRAM and print its value.
 
     \b
@@ -421,9 +581,9 @@ def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     from adcli.cli import inputs
 
     text = inputs.read_program(program, file, points)
-    source, batches = _run_points(text, ats, points, lets, of, None, 0, "none",
+    source, compute = _run_points(text, ats, points, lets, of, None, 0, "none",
                                   precision=precision)
-    _emit(source, batches, text, fmt, digits, quiet, partial=False)
+    _emit(source, compute, text, fmt, digits, quiet, partial=False, jobs=jobs)
 
 
 @cli.command("grad", cls=ProgramCommand)
@@ -433,13 +593,14 @@ def eval_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
 @click.option("--order", type=click.IntRange(0, None), default=1, show_default=True,
               help="Highest derivative order (any: above 2 Taylor mode runs).")
 @taylor_options
+@jobs_option
 @output_options
 @handles_errors
 def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
                  of: str | None, ats: tuple[str, ...], points: IO[str] | None,
                  wrt: str | None, unconnected: str, order: int, engine: str,
-                 precision: int | None, dirs: tuple[str, ...], fmt: str, digits: int,
-                 quiet: bool) -> None:
+                 precision: int | None, dirs: tuple[str, ...], jobs: int, fmt: str,
+                 digits: int, quiet: bool) -> None:
     """The value of PROGRAM and its derivatives up to --order.
 
     For one variable: f, f', f'', ...; for several: the gradient, every distinct
@@ -458,10 +619,11 @@ def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
     from adcli.cli import inputs
 
     text = inputs.read_program(program, file, points)
-    source, batches = _run_points(text, ats, points, lets, of, wrt, order, unconnected,
+    source, compute = _run_points(text, ats, points, lets, of, wrt, order, unconnected,
                                   engine=engine, precision=precision, dirs=dirs)
     names = inputs.parse_wrt(wrt) or source.order
-    _emit(source, batches, text, fmt, digits, quiet, partial=len(names) > 1 and not dirs)
+    _emit(source, compute, text, fmt, digits, quiet, partial=len(names) > 1 and not dirs,
+          jobs=jobs)
 
 
 MODE_HELP = ("How the Jacobian is computed, in one pass with a batch of seeds: forward "
@@ -475,12 +637,13 @@ MODE_HELP = ("How the Jacobian is computed, in one pass with a batch of seeds: f
 @derivative_options
 @click.option("--mode", type=click.Choice(["auto", "forward", "reverse"]), default="auto",
               show_default=True, help=MODE_HELP)
+@jobs_option
 @output_options
 @handles_errors
 def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...],
                      of: str | None, ats: tuple[str, ...], points: IO[str] | None,
-                     wrt: str | None, unconnected: str, mode: str, fmt: str, digits: int,
-                     quiet: bool) -> None:
+                     wrt: str | None, unconnected: str, mode: str, jobs: int, fmt: str,
+                     digits: int, quiet: bool) -> None:
     """The value of a (vector-valued) PROGRAM and its Jacobian for each --wrt variable.
 
     The Jacobian with respect to x has shape value.shape + x.shape: row i holds
@@ -492,36 +655,14 @@ def jacobian_command(program: str | None, file: IO[str] | None, lets: tuple[str,
       adcli jacobian "[x*y, x + y, sin(x)]" --at x=1 --at y=2
       adcli jacobian "x * x" --at "x=[1, 2, 3]" --mode reverse
     """
-    import dataclasses
-
-    from adcli.api import kind_of
-    from adcli.cli import inputs, render
+    from adcli.cli import inputs
 
     text = inputs.read_program(program, file, points)
-    source, computed = _run_points(text, ats, points, lets, of, wrt, 1, unconnected, mode=mode)
+    source, compute = _run_points(text, ats, points, lets, of, wrt, 1, unconnected, mode=mode,
+                                  jacobian=True)
     names = inputs.parse_wrt(wrt) or source.order
-    # The Jacobian is what was asked for here: no hint that a diagonal one meant points.
-    batches = ((chunk, dataclasses.replace(batch, warnings=tuple(
-        w for w in batch.warnings if kind_of(w) != "diagonal"))) for chunk, batch in computed)
-    if fmt in ("json", "jsonl"):
-        # The JSON contract of `grad`, each point with its "engine" and "mode".
-        warnings: list[str] = []
-        lines = []
-        for _chunk, batch in _with_progress(batches, source.total()):
-            warnings.extend(batch.warnings)
-            for i in range(len(batch)):
-                obj = _with_mode(render.point_object(batch.point(i)), batch)
-                lines.append(render.dumps(obj, indent=2) if fmt == "json" and not source.many
-                             else render.dumps(obj))
-        if fmt == "json" and source.many:
-            sys.stdout.write("[\n  " + ",\n  ".join(lines) + "\n]\n")
-        else:
-            sys.stdout.write("".join(line + "\n" for line in lines))
-        _warn(warnings, quiet)
-        return
-    shown = ((chunk, dataclasses.replace(batch, engine=_engine_text(batch)))
-             for chunk, batch in batches)
-    _emit(source, shown, text, fmt, digits, quiet, partial=len(names) > 1)
+    _emit(source, compute, text, fmt, digits, quiet, partial=len(names) > 1, jobs=jobs,
+          jacobian=True)
 
 
 def _engine_text(result: Any) -> str:

@@ -4,8 +4,10 @@ One responsibility: turn API results (`Result`, `Batch`) into text for scripts,
 with full round-trip precision (Python's shortest repr of each float) and the
 JSON contract documented in the README. It never imports rich, so that scripted
 calls start fast. Derivative labels (`df/dx`, `d2f/dxdy`) are the API's `label`,
-shared with the tables, the plots and the API's own warnings. Imports numpy and
-the API.
+shared with the tables, the plots and the API's own warnings. A stream of points
+is written by an `Output`, one chunk's batch at a time: the text of a chunk depends
+on that chunk alone, so that a --jobs worker renders it and the parent only writes
+it. Imports numpy and the API.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import numpy as np
 from adcli.api import Batch, Result, label
 
 _RAW = "@@adcli-decimal:"
+
+# Rows of CSV or TSV formatted at a time (see delimited_piece).
+_SLICE_ROWS = 8192
 
 
 def number(value: Any) -> Any:
@@ -88,23 +93,19 @@ def point_object(result: Result) -> dict[str, Any]:
 
 def write_json(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
     """One object for a single point, else one array of objects (streamed)."""
-    if single:
-        batch = next(iter(batches))
-        out.write(dumps(point_object(batch.point(0)), indent=2) + "\n")
-        return
-    out.write("[")
-    first = True
+    output = JsonOutput(single)
+    output.open(out)
     for batch in batches:
-        for i in range(len(batch)):
-            out.write(("\n  " if first else ",\n  ") + dumps(point_object(batch.point(i))))
-            first = False
-    out.write("\n]\n")
+        output.write(out, output.piece(batch))
+        if single:
+            break
+    output.close(out)
 
 
 def write_jsonl(batches: Iterable[Batch], out: IO[str]) -> None:
+    output = JsonLinesOutput()
     for batch in batches:
-        out.write("".join(dumps(point_object(batch.point(i))) + "\n"
-                          for i in range(len(batch))))
+        output.write(out, output.piece(batch))
 
 
 def _entry_names(base: str, shape: tuple[int, ...]) -> list[str]:
@@ -156,24 +157,40 @@ def write_delimited(batches: Iterable[tuple[Batch, list[str] | None]], out: IO[s
     Each batch may come with the text of its input columns as the user wrote them
     (the rows of a points file with this delimiter); they are copied, not re-printed,
     which is both exact and the cheapest way through a long stream."""
-    header_written = False
+    output = DelimitedOutput(delimiter)
     for batch, input_text in batches:
-        columns = _columns(batch)
-        if not header_written:
-            out.write(delimiter.join(name for name, *_ in columns) + "\n")
-            header_written = True
-        n = len(batch)
-        if not n:
-            continue
-        if input_text is not None and len(input_text) == n:
-            inputs = sum(int(np.prod(v.shape[1:])) for v in batch.inputs.values())
-            texts = [input_text] + [_format_column(values, n, missing)
-                                    for _, values, missing in columns[inputs:]]
-        else:
-            texts = [_format_column(values, n, missing) for _, values, missing in columns]
+        output.write(out, delimited_piece(batch, input_text, delimiter))
+        del batch, input_text  # before the next chunk is made
+
+
+def delimited_piece(batch: Batch, input_text: list[str] | None,
+                    delimiter: str) -> tuple[str, str]:
+    """One batch as CSV or TSV: (its header line, its rows), each line with its newline.
+    `input_text` is the text of its input columns as written, or None."""
+    columns = _columns(batch)
+    header = delimiter.join(name for name, *_ in columns) + "\n"
+    n = len(batch)
+    if not n:
+        return header, ""
+    copied = input_text is not None and len(input_text) == n
+    if copied:
+        inputs = sum(int(np.prod(v.shape[1:])) for v in batch.inputs.values())
+        columns = columns[inputs:]
+    rows = []
+    # A slice of rows at a time: the texts of every number of a whole chunk at once
+    # would take several times the memory of the chunk's output.
+    for start in range(0, n, _SLICE_ROWS):
+        stop = min(start + _SLICE_ROWS, n)
+        texts = [_format_column(None if values is None else values[start:stop], stop - start,
+                                None if missing is None else missing[start:stop])
+                 for _, values, missing in columns]
+        if copied:
+            assert input_text is not None
+            texts.insert(0, input_text[start:stop])
         # One join over a C-level map: the row loop is the hot path of a long stream.
-        out.write("\n".join(map(delimiter.join, zip(*texts, strict=True))) + "\n")
-        del batch, input_text, columns, texts  # before the next chunk is made
+        rows.append("\n".join(map(delimiter.join, zip(*texts, strict=True))))
+        del texts
+    return header, "\n".join(rows) + "\n"
 
 
 def plain_line(values: Any) -> str:
@@ -191,14 +208,155 @@ def plain_line(values: Any) -> str:
 def write_plain(batches: Iterable[Batch], out: IO[str], single: bool) -> None:
     """Bare numbers: one point gives the value then each derivative, one per line (a
     tensor's entries space-separated on its line); many points give one line each."""
+    output = PlainOutput(single)
     for batch in batches:
-        for i in range(len(batch)):
-            result = batch.point(i)
-            lines = [plain_line(result.value)] + [
-                plain_line(d.value) if d.value is not None
-                else " ".join(["none"] * max(1, math.prod(d.shape or ())))
-                for d in result.derivatives]
-            out.write(("\n".join(lines) if single else " ".join(lines)) + "\n")
+        output.write(out, output.piece(batch))
+
+
+def plain_piece(batch: Batch, single: bool) -> str:
+    """The lines `write_plain` writes for one batch."""
+    texts = []
+    for i in range(len(batch)):
+        result = batch.point(i)
+        lines = [plain_line(result.value)] + [
+            plain_line(d.value) if d.value is not None
+            else " ".join(["none"] * max(1, math.prod(d.shape or ())))
+            for d in result.derivatives]
+        texts.append(("\n".join(lines) if single else " ".join(lines)) + "\n")
+    return "".join(texts)
+
+
+# Text as a --jobs worker hands it back: encoded already (see put).
+Text = str | bytes | memoryview
+
+
+def put(out: IO[str], text: Text) -> None:
+    """Write text, or text a --jobs worker encoded already in `out`'s encoding (bytes,
+    or a view of them): that goes straight to its buffer, after the text written before
+    it."""
+    if isinstance(text, str):
+        out.write(text)
+    else:
+        out.flush()
+        out.buffer.write(text)
+
+
+class Output:
+    """An output streamed one chunk of points at a time. `open` starts it; `piece` turns
+    a chunk's batch into text, from the batch and the output's settings alone, so that
+    it runs as well in a --jobs worker process; `write` writes the pieces in the chunks'
+    order, and `close` ends the output.
+
+    `chunk` is the chunk the batch was computed from (its `text` and `delimiter` are the
+    rows of a points file as written), or None."""
+
+    def open(self, out: IO[str]) -> None:
+        """Write what starts the output, before the first chunk is computed."""
+
+    def piece(self, batch: Batch, chunk: Any = None) -> Any:
+        raise NotImplementedError
+
+    def write(self, out: IO[str], piece: Any) -> None:
+        put(out, piece)
+
+    def close(self, out: IO[str]) -> None:
+        """Write what ends the output (nothing, unless the format has an ending)."""
+
+
+class DelimitedOutput(Output):
+    """CSV or TSV: the header of the first chunk, then every chunk's rows."""
+
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+        self.header_written = False
+
+    def piece(self, batch: Batch, chunk: Any = None) -> tuple[str, str]:
+        same = chunk is not None and chunk.delimiter == self.delimiter
+        return delimited_piece(batch, chunk.text if same else None, self.delimiter)
+
+    def write(self, out: IO[str], piece: tuple[Text, Text]) -> None:
+        header, rows = piece
+        if not self.header_written:
+            put(out, header)
+            self.header_written = True
+        if rows:
+            put(out, rows)
+
+
+class JsonOutput(Output):
+    """Many points: a JSON array of point objects, streamed (`[`, the objects, `]`). One
+    point (`single`): its object, indented."""
+
+    def __init__(self, single: bool = False) -> None:
+        self.single = single
+        self.first = True
+
+    def open(self, out: IO[str]) -> None:
+        if not self.single:
+            out.write("[")
+
+    def piece(self, batch: Batch, chunk: Any = None) -> str:
+        if self.single:
+            return dumps(point_object(batch.point(0)), indent=2) + "\n"
+        return ",\n  ".join(dumps(point_object(batch.point(i))) for i in range(len(batch)))
+
+    def write(self, out: IO[str], piece: Text) -> None:
+        if self.single:
+            if self.first:
+                put(out, piece)
+        elif piece:
+            separator = "\n  " if self.first else ",\n  "
+            if isinstance(piece, str):
+                out.write(separator + piece)
+            else:
+                out.write(separator)
+                put(out, piece)
+        self.first = self.first and not piece
+
+    def close(self, out: IO[str]) -> None:
+        if not self.single:
+            out.write("\n]\n")
+
+
+class CollectedJsonOutput(Output):
+    """Point objects with their "engine" and "mode" (`jacobian`'s JSON), written once
+    every point is computed: as a JSON array (`array`), else one per line, indented when
+    `indent` (a single point in JSON)."""
+
+    def __init__(self, array: bool, indent: bool) -> None:
+        self.array, self.indent = array, indent
+        self.lines: list[str] = []
+
+    def piece(self, batch: Batch, chunk: Any = None) -> list[str]:
+        return [dumps({**point_object(batch.point(i)), "engine": batch.engine,
+                       "mode": batch.mode}, 2 if self.indent else None)
+                for i in range(len(batch))]
+
+    def write(self, out: IO[str], piece: list[str]) -> None:
+        self.lines.extend(piece)
+
+    def close(self, out: IO[str]) -> None:
+        if self.array:
+            out.write("[\n  " + ",\n  ".join(self.lines) + "\n]\n")
+        else:
+            out.write("".join(line + "\n" for line in self.lines))
+
+
+class JsonLinesOutput(Output):
+    """One point object per line."""
+
+    def piece(self, batch: Batch, chunk: Any = None) -> str:
+        return "".join(dumps(point_object(batch.point(i))) + "\n" for i in range(len(batch)))
+
+
+class PlainOutput(Output):
+    """Bare numbers (`write_plain`)."""
+
+    def __init__(self, single: bool) -> None:
+        self.single = single
+
+    def piece(self, batch: Batch, chunk: Any = None) -> str:
+        return plain_piece(batch, self.single)
 
 
 def polynomial(result: Any) -> str | None:
