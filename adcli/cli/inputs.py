@@ -380,6 +380,46 @@ def _unquoted(lines: list[str], delimiter: str, names: list[str],
     return result, dict(zip(offsets, zip(texts, rows, strict=True), strict=True))
 
 
+class PointsFiles:
+    """The files a `--points` glob matches (`data/*.csv`), read as one stream in the
+    order of their sorted names: the first file's header row, then every file's rows.
+    Each later file must start with the same header (it is skipped); line numbers in
+    errors count the lines of all the files in that order."""
+
+    def __init__(self, pattern: str, paths: list[str]) -> None:
+        self.name = pattern
+        self.paths = paths
+        self._lines = self._read()
+
+    def readline(self) -> str:
+        return next(self._lines, "")
+
+    def __iter__(self) -> Iterator[str]:
+        return self._lines
+
+    def close(self) -> None:
+        self._lines.close()
+
+    def _read(self) -> Iterator[str]:
+        header: str | None = None
+        for path in self.paths:
+            try:
+                with open(path, encoding="utf-8") as stream:
+                    first = stream.readline()
+                    if header is None:
+                        header = first
+                        yield first
+                    elif first.removeprefix("\ufeff").strip() != \
+                            header.removeprefix("\ufeff").strip():
+                        raise InputError(
+                            f"--points {self.name}: {path} starts with the header "
+                            f"{first.strip()!r}, not {header.strip()!r} as {self.paths[0]} "
+                            "does; the files of a glob must name the same inputs")
+                    yield from stream
+            except OSError as error:
+                raise InputError(f"--points {path}: {error.strerror or error}") from None
+
+
 def _is_stdin(stream: IO[str] | None) -> bool:
     return stream is not None and getattr(stream, "name", None) in ("<stdin>", "-")
 

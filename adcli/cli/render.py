@@ -114,17 +114,18 @@ def _entry_names(base: str, shape: tuple[int, ...]) -> list[str]:
     return [f"{base}[{','.join(map(str, index))}]" for index in np.ndindex(*shape)]
 
 
-def _columns(batch: Batch) -> list[tuple[str, np.ndarray | None, np.ndarray | None]]:
-    """(header, values with one row per point and one column per entry, the points where
-    the value is none or None)."""
+def columns(batch: Batch) -> list[tuple[str, np.ndarray | None, np.ndarray | None]]:
+    """The CSV/TSV columns of a batch, as (header, values with one row per point and one
+    column per entry, the points where the value is none or None); adcli.dask names
+    its DataFrame's columns with these headers."""
     n = len(batch)
-    columns: list[tuple[str, np.ndarray | None, np.ndarray | None]] = []
+    table: list[tuple[str, np.ndarray | None, np.ndarray | None]] = []
 
     def add(base: str, values: np.ndarray | None, shape: tuple[int, ...],
             missing: np.ndarray | None = None) -> None:
         flat = None if values is None else np.asarray(values).reshape(n, -1)
         for k, name in enumerate(_entry_names(base, shape)):
-            columns.append((name, None if flat is None else flat[:, k], missing))
+            table.append((name, None if flat is None else flat[:, k], missing))
 
     for name, values in batch.inputs.items():
         add(name, values, values.shape[1:])
@@ -132,7 +133,7 @@ def _columns(batch: Batch) -> list[tuple[str, np.ndarray | None, np.ndarray | No
     for d in batch.derivatives:
         shape = np.shape(d.value)[1:] if d.value is not None else (d.shape or ())
         add(label(d.wrt), d.value, shape, d.missing)
-    return columns
+    return table
 
 
 def _format_column(values: np.ndarray | None, n: int,
@@ -167,15 +168,15 @@ def delimited_piece(batch: Batch, input_text: list[str] | None,
                     delimiter: str) -> tuple[str, str]:
     """One batch as CSV or TSV: (its header line, its rows), each line with its newline.
     `input_text` is the text of its input columns as written, or None."""
-    columns = _columns(batch)
-    header = delimiter.join(name for name, *_ in columns) + "\n"
+    table = columns(batch)
+    header = delimiter.join(name for name, *_ in table) + "\n"
     n = len(batch)
     if not n:
         return header, ""
     copied = input_text is not None and len(input_text) == n
     if copied:
         inputs = sum(int(np.prod(v.shape[1:])) for v in batch.inputs.values())
-        columns = columns[inputs:]
+        table = table[inputs:]
     rows = []
     # A slice of rows at a time: the texts of every number of a whole chunk at once
     # would take several times the memory of the chunk's output.
@@ -183,7 +184,7 @@ def delimited_piece(batch: Batch, input_text: list[str] | None,
         stop = min(start + _SLICE_ROWS, n)
         texts = [_format_column(None if values is None else values[start:stop], stop - start,
                                 None if missing is None else missing[start:stop])
-                 for _, values, missing in columns]
+                 for _, values, missing in table]
         if copied:
             assert input_text is not None
             texts.insert(0, input_text[start:stop])
