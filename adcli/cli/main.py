@@ -643,7 +643,6 @@ def grad_command(program: str | None, file: IO[str] | None, lets: tuple[str, ...
       adcli grad "sin(x)" --at x=0:3.14159:5 --format csv
       adcli grad "sin(x)*exp(x)/(1+x*x)" --at x=0.5 --order 100 --precision 30
       adcli grad "x*y*y" --at x=1 --at y=2 --dir x=1 --dir y=1 --order 3
-      adcli grad "sin(x)*y" --points 'data/*.csv' --scheduler tcp://HOST:8786 --output out
     """
     from adcli.cli import inputs
 
