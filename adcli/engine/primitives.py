@@ -39,7 +39,12 @@ and its batch rule in batching.py.
 tests/engine/test_registry.py fails, by primitive name, until nothing does. Static
 parameters (an axis, an integer exponent) travel in `params`, never as traced inputs.
 
-`bind` runs a primitive and, when a tape is recording, lets each recording tape
+`bind` runs a primitive, by its scalar form when every argument is a Python scalar (a
+float64 or bool scalar Tensor holds a Python float or bool; see adcli/engine/tensor.py)
+and at least one is a float, and the form gives the same numbers (`scalar_ulps` 0); by
+its numpy form otherwise (arrays, float32, integers, a scalar beside an array). The
+gradient rules are adcli operations, so a backward pass over scalars takes the same
+path. When a tape is recording, it lets each recording tape
 that follows one of the inputs add the call to its records, and each active forward
 accumulator push its tangents through it (one list, RECORDING_TAPES, in the order the
 contexts were entered). While an interpreter is active (Taylor mode, a symbolic run, a
@@ -56,7 +61,9 @@ from typing import Any
 
 import numpy as np
 
-from adcli.engine.tensor import Tensor
+from adcli.engine.tensor import Tensor, _next_id, scalar_tensor
+
+_new = object.__new__
 
 VjpRule = Callable[..., Any]
 
@@ -69,7 +76,9 @@ def zero_gradient(argnum: int) -> VjpRule:
     False for it, and series.py registers it with def_constant."""
     def rule(g: Any, ans: Any, *args: Any, **params: Any) -> Tensor:
         arg = args[argnum]
-        value = arg._value if isinstance(arg, Tensor) else arg
+        value = arg._v if isinstance(arg, Tensor) else arg
+        if type(value) is float:
+            return scalar_tensor(0.0)
         return Tensor._wrap(np.zeros(np.shape(value), np.result_type(value)))
 
     rule.zero = True  # type: ignore[attr-defined]
@@ -101,6 +110,10 @@ class Primitive:
     # gives for 0-d float64 inputs, as a Python float (a bool for comparisons), and it
     # never raises or warns on a float. None where there is no such form.
     scalar: Callable[..., Any] | None = None
+    # How many units in the last place `scalar` may differ from `impl` by (0: the same
+    # numbers; ops.SCALAR_LAST_BIT names the others). `bind` runs only a scalar form of
+    # the same numbers, so that a value never depends on which form computed it.
+    scalar_ulps: int = 0
 
     @property
     def differentiable(self) -> bool:
@@ -184,6 +197,43 @@ def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> 
         series = TAYLOR_DISPATCH[-1](prim, args, params)
         if series is not None:
             return series
+    scalar = prim.scalar
+    if scalar is not None and not prim.scalar_ulps:
+        # The scalar path: every argument a Python float, bool or int (a float64 or bool
+        # scalar Tensor holds one), at least one a float, so that numpy's result is a
+        # float64 (or a bool, for a comparison). The scalar form gives that value
+        # without numpy, and a Tensor holds it as it is. Where it cannot (it raised, or
+        # gave neither a float nor a bool: an integer, a float32 cast; a bool where a
+        # bool argument may have passed through, as maximum(True, 0.5)), the numpy form
+        # decides.
+        raw = []
+        floats = bools = False
+        for a in args:
+            value = a._v if isinstance(a, Tensor) else a
+            kind = type(value)
+            if kind is float:
+                floats = True
+            elif kind is bool:
+                bools = True
+            elif kind is not int:
+                floats = False
+                break
+            raw.append(value)
+        if floats:
+            try:
+                value = scalar(*raw, **params)
+            except Exception:
+                value = None
+            kind = type(value)
+            if kind is float or kind is bool and not bools:
+                out = _new(Tensor)
+                out._v = value
+                out._id = _next_id()
+                if RECORDING_TAPES:
+                    record(prim, args, params, out)
+                return out
+    # The numpy form takes a scalar Tensor's value as numpy's (np.float64, np.bool_:
+    # strong types, where a Python float literal beside a float32 array is weak).
     raw = [a._value if isinstance(a, Tensor) else a for a in args]
     out = Tensor._wrap(prim.impl(*raw, **params))
     if RECORDING_TAPES:

@@ -36,7 +36,7 @@ import numpy as np
 from adcli.engine import batching, ops
 from adcli.engine.batching import Batched
 from adcli.engine.primitives import RECORDING_TAPES, Primitive, defprim, record
-from adcli.engine.tensor import Tensor, Variable
+from adcli.engine.tensor import Tensor, Variable, scalar_tensor
 
 _DIFFERENTIABLE_KINDS = "fc"
 
@@ -59,7 +59,12 @@ def _unflatten(structure: Any, leaves: Iterator[Any]) -> Any:
 
 
 def _is_float(tensor: Tensor) -> bool:
-    value = tensor._value
+    value = tensor._v
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is bool:
+        return False
     try:
         return value.dtype.kind in _DIFFERENTIABLE_KINDS
     except AttributeError:
@@ -71,7 +76,8 @@ def _accumulate(previous: Tensor, contribution: Tensor, owned: bool) -> Tensor:
 
     `owned` says that previous's array was made by an earlier `_accumulate` of this
     backward pass and nothing else has seen it yet, so it may be added to in place.
-    Batched adjoints (a Jacobian's batch of cotangents) are summed whole."""
+    Batched adjoints (a Jacobian's batch of cotangents) are summed whole; scalar ones
+    held as Python floats (adcli/engine/tensor.py) as floats, without numpy."""
     if RECORDING_TAPES:
         return ops.add(previous, contribution)
     batched = type(previous) is Batched
@@ -86,6 +92,9 @@ def _accumulate(previous: Tensor, contribution: Tensor, owned: bool) -> Tensor:
             np.add(total, more, out=total)
             return previous
         return Batched.of(Tensor._wrap(total + more))
+    total, more = previous._v, contribution._v
+    if type(total) is float and type(more) is float:
+        return scalar_tensor(total + more)
     total, more = previous._value, contribution._value
     if owned and isinstance(total, np.ndarray) and total.shape == np.shape(more) \
             and total.dtype == np.result_type(total, more):
@@ -111,6 +120,8 @@ def _drain(records: list) -> Iterator[Any]:
 def _ones_seed(target: Tensor) -> Tensor:
     """The default output gradient: ones of the target's shape, as one broadcast value
     (no memory to fill; every rule that reads it makes a new array)."""
+    if type(target._v) is float:
+        return scalar_tensor(1.0)
     shape = target.shape
     if not shape:
         return ops.ones_like(target)
@@ -290,15 +301,26 @@ class GradientTape:
             if g is None or out._id not in reach:
                 continue
             owned.discard(out._id)
+            vjp_any = prim.vjp_any
+            vjps = prim.vjps
             for argnum, arg in enumerate(args):
-                if isinstance(arg, Tensor) and arg._id in reach and prim.has_vjp(argnum):
+                if isinstance(arg, Tensor) and arg._id in reach:
+                    # prim.has_vjp(argnum) and prim.vjp(...), inline (the hot loop).
+                    if vjp_any is None:
+                        rule = vjps[argnum] if argnum < len(vjps) else None
+                        if rule is None:
+                            continue
+                    elif argnum in prim.nondiff_args:
+                        continue
                     if type(g) is Batched and not batching.vjp_is_batchable(prim):
                         # A custom gradient is user code: one cotangent at a time.
                         contribution = batching.per_example(
                             functools.partial(_one_vjp, prim, argnum, out=out, args=args,
                                               params=params), (g,), g.size_of_batch)
+                    elif vjp_any is None:
+                        contribution = rule(g, out, *args, **params)
                     else:
-                        contribution = prim.vjp(argnum, g, out, args, params)
+                        contribution = vjp_any(argnum, g, out, *args, **params)
                     previous = adjoints.get(arg._id)
                     if previous is None:
                         adjoints[arg._id] = contribution
@@ -319,7 +341,8 @@ class GradientTape:
                 continue
             for argnum, arg in enumerate(args):
                 if isinstance(arg, Tensor) and arg._id in reach and (
-                    not differentiable_only or (prim.has_vjp(argnum) and _is_float(out))
+                    not differentiable_only or (prim.has_vjp(argnum) and (
+                        type(out._v) is float or _is_float(out)))
                 ):
                     reach.add(out._id)
                     break

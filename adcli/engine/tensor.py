@@ -1,8 +1,9 @@
-"""Tensor and Variable: immutable numpy-backed values that the gradient tape can follow.
+"""Tensor and Variable: immutable values that the gradient tape can follow.
 
-One responsibility: the value types of the engine. A `Tensor` holds a numpy array
-(or numpy scalar) and a process-unique integer id by which tapes recognise it; it
-never changes after creation. A `Variable` is a Tensor whose value can be assigned
+One responsibility: the value types of the engine. A `Tensor` holds a numpy array, or
+for a float64 or bool scalar a Python float or bool (`_v`; see "scalar storage"
+below), and a process-unique integer id by which tapes recognise it; it never changes
+after creation. A `Variable` is a Tensor whose value can be assigned
 and which tapes watch automatically when it is trainable. Python operators on both
 are installed by `adcli.engine.ops` (which imports this module), so that every
 operator is a recorded primitive. Imports only numpy.
@@ -47,15 +48,55 @@ def to_array(value: Any, dtype: Any = None) -> Any:
     return np.asarray(value)
 
 
+# -- scalar storage --------------------------------------------------------------------
+#
+# A float64 scalar is held as a Python float and a bool scalar as a Python bool (in the
+# slot `_v`), so that an operation on such scalars runs the primitive's scalar form
+# (`primitives.bind`) instead of numpy, whose operations on 0-d values cost about a
+# microsecond each. Every other value (arrays, float32, integers, complex, objects)
+# stays numpy. `_value`, which the rest of the engine reads, gives the numpy value as
+# before: np.float64 / np.bool_ for a Python scalar (the code that knows about the
+# storage reads `_v`). A numpy result that is a float64 or bool scalar (or a 0-d array
+# of one) is stored as the Python scalar, so the two storages never coexist for the
+# same kind of value.
+
+_SCALAR_STORAGE = (float, bool)
+_FLOAT64 = np.dtype(np.float64)
+_BOOL = np.dtype(np.bool_)
+
+
+def _stored(value: Any) -> Any:
+    """The storage of a value: a Python float or bool for a numpy float64 or bool scalar
+    (or 0-d array of one), else the value itself."""
+    kind = type(value)
+    if kind is np.float64:
+        return float(value)
+    if kind is np.ndarray:
+        if value.shape == () and (value.dtype == _FLOAT64 or value.dtype == _BOOL):
+            return value.item()
+        return value
+    if kind is np.bool_:
+        return bool(value)
+    return value
+
+
+def scalar_tensor(value: Any) -> Tensor:
+    """A Tensor holding a Python float or bool as it is (the scalar path; no numpy)."""
+    tensor = object.__new__(Tensor)
+    tensor._v = value
+    tensor._id = _next_id()
+    return tensor
+
+
 def _holds_tensors(seq: Any) -> bool:
     return any(isinstance(v, Tensor) or isinstance(v, (list, tuple)) and _holds_tensors(v)
                for v in seq)
 
 
 class Tensor:
-    """An immutable numpy-backed value. Create one with `adcli.constant`, not directly."""
+    """An immutable value. Create one with `adcli.constant`, not directly."""
 
-    __slots__ = ("_value", "_id")
+    __slots__ = ("_v", "_id")
     # A plain Tensor is never auto-watched; Variable overrides this with a slot.
     _trainable = False
     # The inputs a value depends on without being a number yet: none for a Tensor; a
@@ -67,16 +108,33 @@ class Tensor:
     __array_priority__ = 100
 
     def __init__(self, value: Any, dtype: Any = None) -> None:
-        self._value = to_array(value, dtype)
+        self._v = value if dtype is None and type(value) is float \
+            else _stored(to_array(value, dtype))
         self._id = _next_id()
 
     @classmethod
     def _wrap(cls, value: Any) -> Tensor:
-        """Wrap a numpy result without copying or converting it (the hot path)."""
+        """Wrap a numpy result without copying it (the hot path); a float64 or bool
+        scalar is stored as a Python float or bool."""
         tensor = object.__new__(Tensor)
-        tensor._value = value
+        tensor._v = _stored(value)
         tensor._id = _next_id()
         return tensor
+
+    @property
+    def _value(self) -> Any:
+        """The numpy value (np.float64 / np.bool_ for a scalar held as a Python one)."""
+        value = self._v
+        kind = type(value)
+        if kind is float:
+            return np.float64(value)
+        if kind is bool:
+            return np.bool_(value)
+        return value
+
+    @_value.setter
+    def _value(self, value: Any) -> None:
+        self._v = _stored(value)
 
     # -- numpy-like attributes -------------------------------------------------
     def numpy(self) -> Any:
@@ -88,10 +146,13 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        value = self._v
+        if type(value) in _SCALAR_STORAGE:
+            return ()
         try:
-            return self._value.shape
+            return value.shape
         except AttributeError:
-            return np.shape(self._value)
+            return np.shape(value)
 
     @property
     def dtype(self) -> np.dtype:
@@ -99,11 +160,15 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
-        return np.ndim(self._value)
+        if type(self._v) in _SCALAR_STORAGE:
+            return 0
+        return np.ndim(self._v)
 
     @property
     def size(self) -> int:
-        return int(np.size(self._value))
+        if type(self._v) in _SCALAR_STORAGE:
+            return 1
+        return int(np.size(self._v))
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -117,6 +182,9 @@ class Tensor:
 
     # -- conversions for Python control flow -----------------------------------
     def _scalar(self, what: str) -> Any:
+        value = self._v
+        if type(value) in _SCALAR_STORAGE:
+            return value
         if np.size(self._value) != 1:
             raise ValueError(
                 f"{what}() needs a one-element tensor, not one of shape {self.shape}"
