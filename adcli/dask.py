@@ -347,8 +347,9 @@ def _label(label: Any) -> Any:
 
 def frame_of(batch: api.Batch, part: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """A pandas DataFrame of a batch, with the CLI's CSV header: the input columns of
-    `part` as they are, the value's entries, then each derivative's entries as nullable
-    Float64 (<NA> where the derivative is None), on `part`'s index."""
+    `part` as they are, the value's entries (float values as Float64, none missing),
+    then each derivative's entries as nullable Float64 (<NA> where the derivative is
+    None), on `part`'s index."""
     import pandas as pd
 
     from adcli.cli.render import columns as csv_columns
@@ -357,9 +358,12 @@ def frame_of(batch: api.Batch, part: pd.DataFrame, names: Sequence[str]) -> pd.D
     inputs = sum(int(np.prod(v.shape[1:], dtype=int)) for v in batch.inputs.values())
     values = int(np.prod(batch.value.shape[1:], dtype=int))
     data: dict[str, Any] = {name: part[name].array for name in names}
-    for name, column, _ in columns[inputs:inputs + values]:
-        data[name] = column
     n = len(batch)
+    for name, column, _ in columns[inputs:inputs + values]:
+        # Float values as Float64 with nothing missing: a nan stays nan (to_csv's
+        # na_rep="none" is for derivatives that are None, never for a value).
+        data[name] = pd.arrays.FloatingArray(np.asarray(column, np.float64), np.zeros(n, bool)) \
+            if column is not None and np.asarray(column).dtype.kind == "f" else column
     for name, column, missing in columns[inputs + values:]:
         if column is None:
             floats, mask = np.zeros(n), np.ones(n, bool)

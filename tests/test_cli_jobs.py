@@ -268,3 +268,13 @@ def test_ctrl_c_stops_the_workers_with_the_parent():
     assert stderr == b"interrupted\n"
     for pid in workers:
         assert not os.path.exists(f"/proc/{pid}"), f"worker {pid} outlived its parent"
+
+
+def test_a_large_jobs_count_starts_no_more_workers_than_there_is_work():
+    from adcli.cli import parallel
+
+    cores = os.cpu_count() or 1
+    assert parallel.workers_for(1000, chunks=5) == 5
+    assert parallel.workers_for(1000) == 4 * cores
+    assert parallel.workers_for(0, chunks=1) == 1
+    assert parallel.workers_for(0) == cores

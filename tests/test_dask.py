@@ -362,3 +362,18 @@ def test_per_file_output_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     run = CliRunner().invoke(cli, ["grad", "x*y", "--points", pattern + ".csv"])
     assert run.exit_code == 2
     assert "starts with the header 'y,x', not 'x,y'" in run.output
+    (tmp_path / "data" / "part-9.csv").write_text("")
+    run = CliRunner().invoke(cli, ["grad", "x*y", "--points", pattern + ".csv"])
+    assert run.exit_code == 2
+    assert "part-9.csv is empty; every file needs the header row" in run.output
+
+
+def test_a_nan_value_stays_nan_when_written_as_the_cli_writes_it(tmp_path: Path) -> None:
+    points = pd.DataFrame({"x": [0.0, 1.0, 2.0, -1.0], "y": [1.0, 2.0, 3.0, 4.0]})
+    program = "y if x > 0 else log(x)"
+    frame = adcli_dask.differentiate(program, dd.from_pandas(points, npartitions=2))
+    written = frame.compute().to_csv(index=False, na_rep="none", lineterminator="\n")
+    path = tmp_path / "p.csv"
+    points.to_csv(path, index=False)
+    expected = cli_csv("grad", program, "--points", str(path), "--format", "csv")
+    assert written.splitlines()[4] == expected.splitlines()[4] == "-1.0,4.0,nan,-1.0,none"

@@ -406,6 +406,9 @@ class PointsFiles:
             try:
                 with open(path, encoding="utf-8") as stream:
                     first = stream.readline()
+                    if not first.strip():
+                        raise InputError(f"--points {self.name}: {path} is empty; every "
+                                         "file needs the header row naming the inputs")
                     if header is None:
                         header = first
                         yield first

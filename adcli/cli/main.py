@@ -443,7 +443,8 @@ def _pieces(source: Any, step: _Step, jobs: int, out: IO[str]) -> Iterator[Itera
     encoding, errors = getattr(out, "encoding", None), getattr(out, "errors", None)
     if encoding and errors and hasattr(out, "buffer") and os.linesep == "\n":
         step = _Step(step.source, step.compute, step.output, (encoding, errors))
-    with parallel.ordered(step, raws, parallel.workers_for(jobs), settings) as pieces:
+    chunks = None if total is None else -(-total // inputs.CHUNK_ROWS)
+    with parallel.ordered(step, raws, parallel.workers_for(jobs, chunks), settings) as pieces:
         yield _present(pieces)
 
 

@@ -65,9 +65,13 @@ class WorkerLost(AdcliError):
     kind = "worker"
 
 
-def workers_for(jobs: int) -> int:
-    """The number of worker processes `--jobs N` means: N, or one per core for 0."""
-    return (os.cpu_count() or 1) if jobs == 0 else jobs
+def workers_for(jobs: int, chunks: int | None = None) -> int:
+    """The number of worker processes `--jobs N` means: N, or one per core for 0; never
+    more than `chunks` (when the number of chunks is known) nor 4 per core, so that a
+    large N cannot fill the memory with idle processes."""
+    cores = os.cpu_count() or 1
+    count = cores if jobs == 0 else min(jobs, 4 * cores)
+    return count if chunks is None else max(1, min(count, chunks))
 
 
 @contextlib.contextmanager
