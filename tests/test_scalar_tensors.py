@@ -49,8 +49,9 @@ PROGRAMS = {
 @pytest.mark.parametrize("at", [0.7, -0.3, 2.5])
 def test_a_scalar_program_gives_the_numbers_of_the_same_program_on_a_vector(name, at):
     f = PROGRAMS[name]
-    scalar = _derivatives(f, tf.constant(at))
-    vector = _derivatives(f, tf.constant([at]))
+    with np.errstate(all="ignore"):  # numpy's own notes (power of a negative base)
+        scalar = _derivatives(f, tf.constant(at))
+        vector = _derivatives(f, tf.constant([at]))
     for ours, theirs in zip(scalar, vector, strict=True):
         assert ours.shape == ()
         assert ours.dtype == np.float64
@@ -144,7 +145,8 @@ def test_variables_on_the_scalar_path():
 
 def test_ieee_values_at_the_edges():
     zero, one = tf.constant(0.0), tf.constant(1.0)
-    assert float(tf.math.log(zero)) == -math.inf
+    with np.errstate(divide="ignore"):  # log runs numpy's form, which notes it
+        assert float(tf.math.log(zero)) == -math.inf
     assert float(one / zero) == math.inf
     assert float(-one / zero) == -math.inf
     assert math.isnan(float(zero / zero))
