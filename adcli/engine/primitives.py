@@ -61,9 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.engine.tensor import Tensor, _next_id, scalar_tensor
-
-_new = object.__new__
+from adcli.engine.tensor import Tensor, scalar_tensor
 
 VjpRule = Callable[..., Any]
 
@@ -226,9 +224,7 @@ def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> 
                 value = None
             kind = type(value)
             if kind is float or kind is bool and not bools:
-                out = _new(Tensor)
-                out._v = value
-                out._id = _next_id()
+                out = scalar_tensor(value)
                 if RECORDING_TAPES:
                     record(prim, args, params, out)
                 return out

@@ -341,8 +341,7 @@ class GradientTape:
                 continue
             for argnum, arg in enumerate(args):
                 if isinstance(arg, Tensor) and arg._id in reach and (
-                    not differentiable_only or (prim.has_vjp(argnum) and (
-                        type(out._v) is float or _is_float(out)))
+                    not differentiable_only or (prim.has_vjp(argnum) and _is_float(out))
                 ):
                     reach.add(out._id)
                     break

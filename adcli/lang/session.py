@@ -151,7 +151,8 @@ class Session:
         program = self._parse(text)
         globals_ = self._state.globals
         before = dict(globals_)
-        sources = self._sources_of(program)
+        reads, differentiated = mentioned_names(program), differentiated_names(program)
+        sources = self._sources_of(reads, differentiated)
         try:
             if sources:
                 # It differentiates earlier variables: run it on their recording.
@@ -179,7 +180,7 @@ class Session:
             globals_.clear()
             globals_.update(before)
             raise
-        self._remember(program, text, before, changed, bindings)
+        self._remember(program, text, before, changed, bindings, reads, differentiated)
         step = self._step(text, value, last_assigned)
         self.last = step
         return step
@@ -207,12 +208,12 @@ class Session:
         return Step(text, value, result, result_name, warnings)
 
     def _remember(self, program: ast.Program, text: str, before: dict[str, Any],
-                  changed: dict[str, Any], bindings: dict[str, int]) -> None:
+                  changed: dict[str, Any], bindings: dict[str, int], reads: frozenset[str],
+                  differentiated: frozenset[str]) -> None:
         index = self._count
         self._count += 1
         globals_ = self._state.globals
         functions = {k for k, v in globals_.items() if isinstance(v, UserFunction)}
-        reads = mentioned_names(program)
         # Where each variable's value was bound first: a value that an earlier variable
         # held (x = c) is that variable, and replays watch it where it began. Names
         # this input bound to one new value (c = x = 3.0) make it replay as a whole.
@@ -235,7 +236,7 @@ class Session:
             program, text, {n: before.get(n, _ABSENT) for n in changed},
             {n: c for n, c in bindings.items() if n in changed}, reads,
             calls=bool(reads & functions), aliased=aliased)
-        self._differentiated |= differentiated_names(program)
+        self._differentiated |= differentiated
         # Forget the inputs older than every live value's first binding: no replay
         # starts before that (the last input stays, for the tape view).
         alive = {n for n, v in globals_.items() if not isinstance(v, UserFunction)}
@@ -244,12 +245,13 @@ class Session:
         for old in [k for k in self._inputs if k < min(oldest, index)]:
             del self._inputs[old]
 
-    def _sources_of(self, program: ast.Program) -> set[str]:
-        """The earlier variables this input differentiates with respect to (directly,
-        or through a function that an earlier input defined)."""
-        names = set(differentiated_names(program))
+    def _sources_of(self, reads: frozenset[str], differentiated: frozenset[str]) -> set[str]:
+        """The earlier variables an input differentiates with respect to, directly or
+        through a function an earlier input defined, from the names its text mentions
+        (`reads`) and passes to grad, jacobian or hessian (`differentiated`)."""
+        names = set(differentiated)
         functions = {k for k, v in self._state.globals.items() if isinstance(v, UserFunction)}
-        if mentioned_names(program) & functions:
+        if reads & functions:
             names |= self._differentiated
         return {n for n in names if n in self._origin and n in self._state.globals
                 and not isinstance(self._state.globals[n], UserFunction)}
@@ -416,7 +418,7 @@ class Session:
             raise AdcliValueError("expected one expression, such as z or f(x) * 2",
                                   program.span, expression)
         sources = {n for n in wrt if n in self._origin and n in self.variables} \
-            | self._sources_of(program)
+            | self._sources_of(mentioned_names(program), differentiated_names(program))
         with self._isolated() as tape:
             if sources:
                 self._replay_for({self._origin[n] for n in sources})
