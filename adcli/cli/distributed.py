@@ -20,7 +20,6 @@ Dask is imported here only when a job runs (see adcli.dask.require).
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -181,24 +180,10 @@ def _prepare(program_text: str, patterns: str | Sequence[str], output_dir: Path 
     names = inputs.parse_wrt(wrt)
     request = Request(None if names is None else tuple(names), order, constants, of,
                       unconnected, limits, engine)
-    jobs = output_paths(matching_files(patterns), Path(output_dir), fmt)
+    jobs = output_paths(inputs.matching_files(patterns), Path(output_dir), fmt)
     for output in dict.fromkeys(Path(o).parent for _, o in jobs):
         output.mkdir(parents=True, exist_ok=True)
     return FileTask(program, request, "\t" if fmt == "tsv" else ","), jobs
-
-
-def matching_files(patterns: str | Sequence[str]) -> list[str]:
-    """The files matching the globs (`**` across directories), sorted, each once.
-
-    Raises InputError when a pattern matches no file."""
-    found: dict[str, None] = {}
-    for pattern in [patterns] if isinstance(patterns, str) else patterns:
-        matches = sorted(p for p in glob.glob(os.path.expanduser(pattern), recursive=True)
-                         if os.path.isfile(p))
-        if not matches:
-            raise inputs.InputError(f"--points {pattern}: no file matches it")
-        found.update(dict.fromkeys(matches))
-    return list(found)
 
 
 def output_paths(files: Sequence[str], output_dir: Path, fmt: str) -> list[tuple[str, str]]:
@@ -292,5 +277,5 @@ def _naming(error: BaseException, path: str, output: str) -> BaseException:
     return error
 
 
-__all__ = ["ClusterSummary", "FileSummary", "FileTask", "matching_files", "output_paths",
+__all__ = ["ClusterSummary", "FileSummary", "FileTask", "output_paths", "run_locally",
            "run_on_cluster"]

@@ -13,10 +13,12 @@ and adcli.api.
 
 from __future__ import annotations
 
+import glob
 import itertools
+import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
@@ -378,6 +380,20 @@ def _unquoted(lines: list[str], delimiter: str, names: list[str],
     for offset, line in zip(offsets, joined, strict=True):
         result[offset] = line + "\n"
     return result, dict(zip(offsets, zip(texts, rows, strict=True), strict=True))
+
+
+def matching_files(patterns: str | Sequence[str]) -> list[str]:
+    """The files matching the globs (`**` across directories), sorted, each once.
+
+    Raises InputError when a pattern matches no file."""
+    found: dict[str, None] = {}
+    for pattern in [patterns] if isinstance(patterns, str) else patterns:
+        matches = sorted(p for p in glob.glob(os.path.expanduser(pattern), recursive=True)
+                         if os.path.isfile(p))
+        if not matches:
+            raise InputError(f"--points {pattern}: no file matches it")
+        found.update(dict.fromkeys(matches))
+    return list(found)
 
 
 class PointsFiles:

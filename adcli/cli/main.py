@@ -159,15 +159,9 @@ class PointsParam(click.ParamType):
         if not isinstance(value, str) or value == "-" or os.path.exists(value) \
                 or not any(c in value for c in "*?["):
             return click.File("r").convert(value, param, ctx)
-        import glob
-
-        paths = sorted(p for p in glob.glob(os.path.expanduser(value), recursive=True)
-                       if os.path.isfile(p))
-        if not paths:
-            self.fail(f"no file matches {value!r}", param, ctx)
         from adcli.cli import inputs
 
-        return inputs.PointsFiles(value, paths)
+        return inputs.PointsFiles(value, inputs.matching_files(value))
 
 
 def point_options(command: Callable[..., Any]) -> Callable[..., Any]:
