@@ -5,13 +5,12 @@ namespace (ForwardAccumulator) and every operation under its TensorFlow name, pl
 dtypes, and TensorFlow's namespaces `nn`, `math`, `linalg` and `random` (modules of
 this package, composed of the engine's operations) and `saved_model` (imported on first
 use), and the top-level names of adcli/compat.py (UnconnectedGradients, clip_by_norm,
-einsum, pad, Module, function, ...). Imports only the engine and numpy, so that
-`import adcli` stays light; the language and the CLI are imported on demand.
+einsum, pad, Module, function, ...). Imports only the engine, so that `import adcli`
+stays light; numpy is imported on first use (adcli/engine/lazy_numpy.py), the language
+and the CLI on demand.
 """
 
 from __future__ import annotations
-
-import numpy as _np
 
 from adcli import autodiff, linalg, nn
 
@@ -36,12 +35,9 @@ from adcli.math import add_n, argmax, argmin, reduce_all, reduce_any, truediv
 
 __version__ = "0.1.0"
 
-float16 = _np.float16
-float32 = _np.float32
-float64 = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-bool = _np.bool_  # noqa: A001 - TensorFlow's name for the boolean dtype
+# TensorFlow's dtype names, numpy's types (looked up on first use: see __getattr__).
+_DTYPES = {"float16": "float16", "float32": "float32", "float64": "float64",
+           "int32": "int32", "int64": "int64", "bool": "bool_"}
 
 # TensorFlow's short names that tutorial code uses.
 multiply = _ops.multiply
@@ -57,6 +53,11 @@ def executing_eagerly() -> bool:
 
 
 def __getattr__(name: str) -> object:
+    # A dtype needs numpy: `import adcli` does not import it until then.
+    if name in _DTYPES:
+        from adcli.engine.lazy_numpy import np
+
+        return getattr(np, _DTYPES[name])
     # tf.saved_model imports pickle: only when a program uses it.
     if name == "saved_model":
         import importlib
@@ -66,10 +67,11 @@ def __getattr__(name: str) -> object:
 
 
 # The namespaces `math` and `random` are left out of __all__: `from adcli import *` must
-# not replace Python's modules of those names.
+# not replace Python's modules of those names. The dtypes come from
+# __getattr__.
 __all__ = [*_ops.__all__, "GradientTape", "Module", "Tensor", "TensorSpec",
            "UnconnectedGradients", "Variable", "add_n", "argmax", "argmin", "autodiff",
            "clip_by_global_norm", "clip_by_norm", "custom_gradient", "einsum",
            "enable_eager_execution", "executing_eagerly", "function", "is_tensor", "linalg",
-           "nn", "pad", "reduce_all", "reduce_any", "tensordot", "truediv", "float16",
-           "float32", "float64", "int32", "int64", "bool"]
+           "nn", "pad", "reduce_all", "reduce_any", "tensordot", "truediv",
+           *_DTYPES]

@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from adcli.derivatives import compute, plan
 from adcli.derivatives.plan import DIRECTION_LABEL, ENGINES, INTERPOLATED, UNCONNECTED
 from adcli.derivatives.program import (
@@ -46,6 +44,7 @@ from adcli.derivatives.results import (
     kind_of,
     label,
 )
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError, AdcliUsageError, Setting
 
 MIXED_ENGINE = INTERPOLATED
@@ -89,13 +88,34 @@ def differentiate(
     or a Hessian's second order): "forward", "reverse", or "auto" by shape, in one pass
     with a batch of seeds; `Result.mode` says which ran. Read one derivative with
     `result.derivative("x", "y")`."""
+    return point_result(program, at, wrt, order, let, of, unconnected, limits, engine,
+                        precision, direction, mode).with_arrays()
+
+
+def point_result(
+    program: str | Program,
+    at: Mapping[str, Any],
+    wrt: Sequence[str] | None = None,
+    order: int = 1,
+    let: Mapping[str, Any] | None = None,
+    of: str | None = None,
+    unconnected: str = "none",
+    limits: Any = None,
+    engine: str = "auto",
+    precision: int | None = None,
+    direction: Mapping[str, Any] | None = None,
+    mode: str = "auto",
+) -> Result:
+    """`differentiate`'s result with each scalar (value, input, derivative) a Python float
+    or bool instead of a 0-d numpy array: what the command line prints, so that a scalar
+    program runs without importing numpy (adcli/engine/lazy_numpy.py)."""
     parsed = as_program(program, limits)
     at = mapping(at, "at")
-    values = input_values(let, parameter="let")
+    values = input_values(let, parameter="let", scalars=True)
     exact = {k: v for k, v in at.items() if isinstance(v, str)} if precision is not None \
         else {}
-    inputs = {**input_values({k: v for k, v in at.items() if k not in exact}, values),
-              **exact}
+    inputs = {**input_values({k: v for k, v in at.items() if k not in exact}, values,
+                             scalars=True), **exact}
     resolved = plan.resolve(parsed, plan.shapes_of(inputs), wrt, order,
                             _constants(let, values, precision), of, unconnected, limits,
                             engine, precision, direction, exact, mode)
@@ -310,6 +330,7 @@ __all__ = [
     "Program", "Result", "TapeRow", "TaylorResult", "as_array", "check", "combinations", "diff",
     "differentiate", "kind_of",
     "differentiate_batch", "differentiate_session", "evaluate", "exact_taylor", "hessian",
-    "jacobian", "label", "parse_program", "parse_value", "session_tape_rows", "tape_rows",
+    "jacobian", "label", "parse_program", "parse_value", "point_result", "session_tape_rows",
+    "tape_rows",
     "taylor",
 ]

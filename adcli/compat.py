@@ -18,9 +18,8 @@ import enum
 import re
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import ops
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor, Variable, as_dtype
 
 __all__ = ["Module", "TensorSpec", "UnconnectedGradients", "clip_by_global_norm",
@@ -175,7 +174,7 @@ class Module:
 class TensorSpec:
     """The shape and dtype a function's argument is expected to have (recorded only)."""
 
-    def __init__(self, shape: Any = None, dtype: Any = np.float32, name: str | None = None):
+    def __init__(self, shape: Any = None, dtype: Any = "float32", name: str | None = None):
         self.shape = None if shape is None else tuple(None if s is None else int(s)
                                                       for s in shape)
         self.dtype = as_dtype(dtype)

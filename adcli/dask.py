@@ -23,9 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from adcli import api
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError, AdcliUsageError
 
 if TYPE_CHECKING:

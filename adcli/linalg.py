@@ -26,9 +26,8 @@ import math
 import string
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import ops
+from adcli.engine.lazy_numpy import np
 from adcli.engine.ops import matmul, norm
 from adcli.engine.tensor import Tensor
 

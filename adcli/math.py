@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import ops as _ops
+from adcli.engine.lazy_numpy import np
 from adcli.engine.ops import *  # noqa: F403 - tf.math holds every operation
 from adcli.engine.tensor import Tensor as _Tensor
 from adcli.nn import log_softmax, softmax
@@ -139,14 +138,14 @@ def is_finite(x: Any, name: str | None = None) -> _Tensor:
     return _no_gradient(np.isfinite(_raw(x)))
 
 
-def argmax(input: Any, axis: Any = None, output_type: Any = np.int64,  # noqa: A002
+def argmax(input: Any, axis: Any = None, output_type: Any = "int64",  # noqa: A002
            name: str | None = None) -> _Tensor:
     """The index of the largest entry along `axis` (TensorFlow's default: axis 0)."""
     return _no_gradient(np.argmax(_raw(input), axis=0 if axis is None else int(axis))
                         .astype(output_type))
 
 
-def argmin(input: Any, axis: Any = None, output_type: Any = np.int64,  # noqa: A002
+def argmin(input: Any, axis: Any = None, output_type: Any = "int64",  # noqa: A002
            name: str | None = None) -> _Tensor:
     """The index of the smallest entry along `axis` (TensorFlow's default: axis 0)."""
     return _no_gradient(np.argmin(_raw(input), axis=0 if axis is None else int(axis))
@@ -172,7 +171,7 @@ def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool = False,
 
 
 def count_nonzero(input: Any, axis: Any = None, keepdims: bool = False,  # noqa: A002
-                  dtype: Any = np.int64, name: str | None = None) -> _Tensor:
+                  dtype: Any = "int64", name: str | None = None) -> _Tensor:
     """How many entries along `axis` are not zero."""
     counts = np.count_nonzero(_raw(input), axis=_axes(axis), keepdims=keepdims)
     return _no_gradient(np.asarray(counts).astype(dtype))

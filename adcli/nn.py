@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import ops
+from adcli.engine.lazy_numpy import np
 from adcli.engine.ops import relu, sigmoid, softplus, tanh
 from adcli.engine.tensor import Tensor
 

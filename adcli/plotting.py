@@ -15,9 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from adcli import api
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
 
 # The middle of the finite values sets the scale; the range may grow past it by

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor, as_dtype
 
 __all__ = ["normal", "set_seed", "truncated_normal", "uniform"]

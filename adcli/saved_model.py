@@ -15,8 +15,7 @@ import os
 import pickle
 from typing import Any
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor, Variable
 
 __all__ = ["SaveOptions", "load", "save"]

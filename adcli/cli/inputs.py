@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from typing import IO, Any
 
 import click
-import numpy as np
+
+from adcli.engine.lazy_numpy import np
 
 CHUNK_ROWS = 65536
 
@@ -50,9 +51,19 @@ class Chunk:
     # With `keep_texts`: each varying input's points as texts (a precision evaluates them
     # exactly, so that 0.1 is the decimal 0.1, not the float64 nearest it).
     texts: dict[str, list[str]] | None = None
+    # The one point of --at values alone (no grid, no points file).
+    single: bool = False
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 1
+
+
+def _one_point(value: Any) -> Any:
+    """A value as a column of one point: a list for a Python scalar (which needs no
+    numpy, see adcli.engine.lazy_numpy), else the array with a new axis 0."""
+    if type(value) is float or type(value) is bool:
+        return [value]
+    return value[np.newaxis]
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,8 @@ class PointSource:
         if raw.lines is not None:
             return self._parse_lines(raw)
         if not self.axes:
-            return Chunk({name: value[np.newaxis] for name, value in self.fixed.items()})
+            return Chunk({name: _one_point(value) for name, value in self.fixed.items()},
+                         single=True)
         names = [name for name, _ in self.axes]
         grids = [values for _, values in self.axes]
         index = np.arange(raw.start, raw.stop)
@@ -127,7 +139,7 @@ class PointSource:
             if name in chunk:
                 merged[name] = chunk[name]
             else:
-                value = self.fixed[name]
+                value = np.asarray(self.fixed[name])
                 merged[name] = np.broadcast_to(value, (n,) + value.shape)
         for name, column in chunk.items():
             merged.setdefault(name, column)
@@ -491,7 +503,7 @@ def evaluate_value(assignment: Assignment, constants: dict[str, Any]) -> np.ndar
     from adcli.errors import AdcliError
 
     try:
-        return parse_value(assignment.text, let=constants)
+        return parse_value(assignment.text, let=constants, scalars=True)
     except AdcliError as error:
         raise InputError(f"{assignment.option} {assignment.name}={assignment.text}: "
                          f"{error.message}") from None
@@ -514,10 +526,10 @@ def parse_range(assignment: Assignment, constants: dict[str, Any]) -> np.ndarray
             raise InputError(f"{assignment.option} {assignment.name}={assignment.text}: a range "
                              f"needs START:STOP:COUNT, for example {example}")
         value = evaluate_value(Assignment(assignment.option, assignment.name, part), constants)
-        if value.size != 1:
+        if type(value) is not float and value.size != 1:
             raise InputError(f"{assignment.option} {assignment.name}: range bounds must be "
                              f"numbers, for example {example}")
-        values.append(float(value.reshape(())))
+        values.append(value if type(value) is float else float(value.reshape(())))
     start, stop, count = values
     if not (np.isfinite(start) and np.isfinite(stop)):
         raise InputError(f"{assignment.option} {assignment.name}: range bounds must be finite "

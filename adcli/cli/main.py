@@ -298,8 +298,16 @@ class _Compute:
         from adcli import api
 
         options = self.options
-        batch = api.differentiate_batch(self.program, chunk.columns, **{
-            **options, "exact": {**options["exact"], **(chunk.texts or {})}})
+        if chunk.single and options["precision"] is None:
+            # One point: what differentiate_batch gives there, without the batch's
+            # arrays, so that a scalar program needs no numpy (adcli.engine.lazy_numpy).
+            point = {name: column[0] for name, column in chunk.columns.items()}
+            result = api.point_result(self.program, point, **{
+                k: v for k, v in options.items() if k != "exact"})
+            batch = api.Batch.of([result])
+        else:
+            batch = api.differentiate_batch(self.program, chunk.columns, **{
+                **options, "exact": {**options["exact"], **(chunk.texts or {})}})
         if self.jacobian:
             # The Jacobian is what was asked for here: no hint that a diagonal one meant
             # points.

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from adcli.api import label
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError, AdcliUsageError
 from adcli.plotting import Curve, Plot, nice_ticks
 

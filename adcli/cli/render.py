@@ -18,9 +18,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import IO, Any
 
-import numpy as np
-
 from adcli.api import Batch, Result, label
+from adcli.engine.lazy_numpy import np
 
 _RAW = "@@adcli-decimal:"
 
@@ -38,7 +37,9 @@ def number(value: Any) -> Any:
         if value.is_infinite():
             return "inf" if value > 0 else "-inf"
         return _RAW + str(value) + "@@"
-    if isinstance(value, (bool, np.bool_)):
+    if type(value) is float:
+        pass  # the common case first: a Python float needs no numpy
+    elif isinstance(value, bool) or isinstance(value, np.bool_):
         return bool(value)
     value = float(value)
     if value != value:
@@ -68,6 +69,8 @@ def decimal_text(value: Any) -> str:
 
 def json_value(array: Any) -> Any:
     """A number, or nested lists of numbers for a tensor."""
+    if type(array) is float or type(array) is bool:
+        return number(array)
     array = np.asarray(array)
     if array.ndim == 0:
         return number(array[()])
@@ -198,6 +201,10 @@ def plain_line(values: Any) -> str:
     """A value as one line of bare numbers (a tensor's entries space-separated)."""
     if values is None:
         return "none"
+    if type(values) is float:
+        return repr(values)
+    if type(values) is bool:
+        return "true" if values else "false"
     array = np.asarray(values)
     if array.dtype.kind == "b":
         return " ".join("true" if v else "false" for v in array.reshape(-1).tolist())
@@ -273,7 +280,8 @@ class DelimitedOutput(Output):
 
     def piece(self, batch: Batch, chunk: Any = None) -> tuple[str, str]:
         same = chunk is not None and chunk.delimiter == self.delimiter
-        return delimited_piece(batch, chunk.text if same else None, self.delimiter)
+        return delimited_piece(batch.with_arrays(), chunk.text if same else None,
+                               self.delimiter)
 
     def write(self, out: IO[str], piece: tuple[Text, Text]) -> None:
         header, rows = piece

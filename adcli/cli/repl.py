@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
 from rich.text import Text
 
 from adcli import api
 from adcli.cli import render, tables
 from adcli.cli.words import render as render_error
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliError, AdcliUsageError
 from adcli.lang import builtins as B

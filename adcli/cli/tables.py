@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from adcli.api import Batch, CheckRow, TapeRow, label
+from adcli.engine.lazy_numpy import np
 
 # Spaces at the end of a line, with any colour codes among or after them (kept).
 _TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)
@@ -61,7 +61,9 @@ def unicode_ok() -> bool:
 
 
 def fmt(value: Any, digits: int) -> str:
-    if isinstance(value, (bool, np.bool_)):
+    if type(value) is float:
+        pass  # the common case first: a Python float needs no numpy
+    elif isinstance(value, bool) or isinstance(value, np.bool_):
         return "True" if value else "False"
     if isinstance(value, Decimal):
         return str(value)  # a --precision result shows all its digits
@@ -83,6 +85,8 @@ def cell(value: Any, digits: int, room: int | None = None) -> Any:
     would not fit is text, which wraps between numbers instead."""
     if value is None:
         return Text("None")
+    if type(value) is float or type(value) is bool:
+        return Text(fmt(value, digits))
     array = np.asarray(value)
     if array.ndim == 0:
         return Text(fmt(array[()], digits))
@@ -128,7 +132,8 @@ def _fit(table: Table) -> Table:
 
 
 def _shape_note(value: Any) -> str:
-    shape = np.shape(value) if value is not None else ()
+    shape = () if value is None or type(value) is float or type(value) is bool \
+        else np.shape(value)
     return "" if shape == () else f"shape {shape}"
 
 
@@ -177,6 +182,8 @@ def results_table(batch: Batch, title: str, digits: int, partial: bool,
 
 def inline(value: Any, digits: int) -> str:
     """A value on one line, such as `[[1, 2], [3, 4]]`, for captions."""
+    if type(value) is float or type(value) is bool:
+        return fmt(value, digits)
     array = np.asarray(value)
     if array.ndim == 0:
         return fmt(array[()], digits)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import numpy as np
-
 from adcli.derivatives import compute
 from adcli.derivatives.plan import Plan
 from adcli.derivatives.results import CheckRow, Result
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
 
 
@@ -32,7 +31,7 @@ def check(plan: Plan, inputs: Mapping[str, np.ndarray],
         if name not in inputs:
             raise AdcliUsageError(f"check differentiates inputs only; '{name}' is not an input",
                                   parameter="wrt", name=name)
-    base = compute.at_point(plan, inputs)
+    base = compute.at_point(plan, inputs).with_arrays()
     rows = []
     for d in base.derivatives:
         numeric = _difference_quotient(plan, inputs, d.wrt)
@@ -43,7 +42,7 @@ def check(plan: Plan, inputs: Mapping[str, np.ndarray],
 
 def _lower(plan: Plan, inputs: Mapping[str, np.ndarray], lower: tuple[str, ...]) -> np.ndarray:
     """The automatic derivative by `lower` (the value when empty) at `inputs`."""
-    result = compute.at_point(plan.at_order(len(lower)), inputs, verify=False)
+    result = compute.at_point(plan.at_order(len(lower)), inputs, verify=False).with_arrays()
     if not lower:
         return result.value
     return next(d.value for d in result.derivatives if d.wrt == lower)

@@ -29,8 +29,6 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import numpy as np
-
 from adcli.derivatives import tape_backend, vectorize
 from adcli.derivatives.plan import INTERPOLATED, TAPE, TAYLOR, Plan, resolve
 from adcli.derivatives.program import input_values
@@ -43,6 +41,7 @@ from adcli.derivatives.results import (
     nonfinite_warnings,
     unused_input_warnings,
 )
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError
 
 R = TypeVar("R", Result, Batch)
@@ -89,7 +88,7 @@ def over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
     for i in range(count):
         plan, result = _compute(plan, point(i))  # a fallback holds for every point
         results.append(result)
-    return _finish(Batch.of(results))
+    return _finish(Batch.of(results).with_arrays())
 
 
 def _backend(name: str) -> Callable[[Plan, Mapping[str, Any]], Result]:
@@ -227,8 +226,10 @@ def _is_limit(plan: Plan, inputs: Mapping[str, Any], series: Result) -> bool:
 
 def _nan_count(result: Result) -> int:
     values = [result.value, *(d.value for d in result.derivatives if d.value is not None)]
-    return sum(int(np.count_nonzero(np.isnan(np.asarray(v, dtype=object).astype(float))))
-               for v in values if np.asarray(v).dtype.kind in "fO")
+    return sum(v != v if type(v) is float  # a scalar (no numpy)
+               else 0 if type(v) is bool
+               else int(np.count_nonzero(np.isnan(np.asarray(v, dtype=object).astype(float))))
+               if np.asarray(v).dtype.kind in "fO" else 0 for v in values)
 
 
 def _recomputed(plan: Plan, inputs: Mapping[str, Any], result: Result, lost: str) -> Result:

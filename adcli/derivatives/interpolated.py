@@ -56,11 +56,10 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
 from adcli.derivatives import taylor_backend, vectorize
 from adcli.derivatives.plan import INTERPOLATED, Plan
 from adcli.derivatives.results import Derivative, Note, Result, label
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
 
 FLOAT_DIGITS_KEPT = taylor_backend.FLOAT_DIGITS_KEPT

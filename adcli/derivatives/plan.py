@@ -30,9 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from adcli.derivatives.program import Program, as_array
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError, Setting
 
 ENGINES = ("auto", "tape", "taylor")
@@ -193,7 +192,8 @@ def check_named_once(names: Sequence[str]) -> None:
 
 def check_order(order: Any) -> int:
     """The order as an int; a usage error unless it is a whole number, 0 or more."""
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
+    if isinstance(order, bool) or order is None or (
+            not isinstance(order, int) and not isinstance(order, np.integer)) or order < 0:
         raise AdcliUsageError(f"the order must be a whole number, 0 or more, not {order!r}",
                               parameter="order")
     return int(order)
@@ -243,6 +243,6 @@ def shapes_of(values: Mapping[str, Any], batch: bool = False) -> dict[str, tuple
     axis 0)."""
     out = {}
     for name, value in values.items():
-        shape = () if isinstance(value, str) else tuple(np.shape(value))
+        shape = () if isinstance(value, (str, float, bool)) else tuple(np.shape(value))
         out[name] = shape[1:] if batch else shape
     return out

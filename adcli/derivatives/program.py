@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
+from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliError, AdcliNameError, AdcliUsageError, Setting
 
 
@@ -50,11 +50,26 @@ def as_array(value: Any) -> np.ndarray:
     return array.astype(np.float64) if array.dtype.kind in "iu" else array
 
 
+def as_value(value: Any) -> np.ndarray | float | bool:
+    """`as_array`, but a scalar is a Python float (or bool), which needs no numpy
+    (adcli/engine/lazy_numpy.py): the one-point path (`api.point_result`) takes one
+    wherever it takes a 0-d float64 (or bool) array."""
+    if isinstance(value, Tensor):
+        value = value._v
+    kind = type(value)
+    if kind is float or kind is bool:
+        return value
+    if kind is int and -2**63 <= value < 2**63:  # what numpy takes as an int64
+        return float(value)
+    return as_array(value)
+
+
 def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None = None,
-                 parameter: str = "at") -> dict[str, np.ndarray]:
-    """Input or constant values as arrays. Texts are evaluated in float64 with the
-    constants `let` (a constant's text, with the constants before it); anything that is
-    not numbers is a usage error naming the value and `parameter`."""
+                 parameter: str = "at", scalars: bool = False) -> dict[str, np.ndarray]:
+    """Input or constant values as arrays (with `scalars`, a scalar as a Python float or
+    bool: see `as_value`). Texts are evaluated in float64 with the constants `let` (a
+    constant's text, with the constants before it); anything that is not numbers is a
+    usage error naming the value and `parameter`."""
     arrays: dict[str, np.ndarray] = {}
     word = "input" if parameter == "at" else "constant"
     for name, value in mapping(values, parameter).items():
@@ -63,7 +78,8 @@ def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None
                                   parameter=parameter)
         try:
             context = arrays if parameter == "let" else let
-            array = parse_value(value, context) if isinstance(value, str) else as_array(value)
+            array = parse_value(value, context, scalars) if isinstance(value, str) \
+                else as_value(value) if scalars else as_array(value)
         except AdcliError as error:
             raise AdcliUsageError(f"the value of {word} '{name}', {value!r}, cannot be evaluated: "
                                   f"{error.message}", parameter=parameter, name=name) from None
@@ -71,6 +87,9 @@ def input_values(values: Mapping[str, Any] | None, let: Mapping[str, Any] | None
             raise AdcliUsageError(f"the value of {word} '{name}' must be a number, a nested "
                                   f"list of numbers or an array ({error})",
                                   parameter=parameter, name=name) from None
+        if type(array) is float or type(array) is bool:
+            arrays[name] = array
+            continue
         if array.dtype.kind == "c":
             raise AdcliUsageError(f"the value of {word} '{name}' is complex; adcli works with "
                                   "real numbers", parameter=parameter, name=name)
@@ -94,14 +113,17 @@ def mapping(values: Any, parameter: str) -> Mapping[str, Any]:
     return values
 
 
-def parse_value(text: str, let: Mapping[str, Any] | None = None) -> np.ndarray:
-    """The value of an adcli expression such as `pi/4`, `[1, 2]` or `ones(2, 2)`."""
+def parse_value(text: str, let: Mapping[str, Any] | None = None,
+                scalars: bool = False) -> np.ndarray:
+    """The value of an adcli expression such as `pi/4`, `[1, 2]` or `ones(2, 2)`: an
+    array (with `scalars`, a scalar as a Python float or bool: see `as_value`)."""
     program = parse_program(text)
     try:
-        outcome = execute(program, {}, input_values(let, parameter="let"), None, None)
+        outcome = execute(program, {}, input_values(let, parameter="let", scalars=scalars),
+                          None, None)
     except MissingInputError as error:
         raise error.original from None
-    return as_array(outcome.value)
+    return as_value(outcome.value) if scalars else as_array(outcome.value)
 
 
 class MissingInputError(AdcliUsageError):

@@ -16,12 +16,12 @@ scalar program, a Jacobian for a vector one, a Hessian at order 2).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -90,6 +90,20 @@ class Result:
     variables: dict[str, np.ndarray] = field(default_factory=dict)
     mode: str | None = None
 
+    def with_arrays(self) -> Result:
+        """This result with every scalar that is a Python float or bool (the scalar path,
+        adcli/engine/lazy_numpy.py) a 0-d numpy array, as the Python API gives them."""
+        if not any(_is_scalar(v) for v in (self.value, *self.inputs.values(),
+                                           *self.variables.values(),
+                                           *(d.value for d in self.derivatives))):
+            return self
+        return Result(
+            inputs={k: _array(v) for k, v in self.inputs.items()}, value=_array(self.value),
+            derivatives=tuple(replace(d, value=_array(d.value)) if _is_scalar(d.value) else d
+                              for d in self.derivatives),
+            warnings=self.warnings, engine=self.engine,
+            variables={k: _array(v) for k, v in self.variables.items()}, mode=self.mode)
+
     def derivative(self, *wrt: str) -> np.ndarray | None:
         """The derivative by these variables in any order (`derivative("x", "y")` is
         d2f/dxdy), or None when it is None (its reason is in `derivatives`).
@@ -115,7 +129,7 @@ class Batch:
     mode: str | None = None
 
     def __len__(self) -> int:
-        return int(self.value.shape[0])
+        return len(self.value)
 
     def point(self, i: int) -> Result:
         """The i-th point as a Result."""
@@ -133,6 +147,20 @@ class Batch:
                     *unused_input_warnings(derivatives, inputs))
         return Result(inputs=inputs, value=self.value[i], derivatives=tuple(derivatives),
                       warnings=warnings, engine=self.engine, mode=self.mode)
+
+    def with_arrays(self) -> Batch:
+        """This batch with every list of points (one scalar point, see `_stack`) a numpy
+        array, as the Python API gives them."""
+        if not any(isinstance(v, list) for v in (self.value, *self.inputs.values(),
+                                                 *(d.value for d in self.derivatives))):
+            return self
+        return Batch(
+            inputs={k: np.asarray(v) if isinstance(v, list) else v
+                    for k, v in self.inputs.items()},
+            value=np.asarray(self.value),
+            derivatives=tuple(replace(d, value=np.asarray(d.value))
+                              if isinstance(d.value, list) else d for d in self.derivatives),
+            warnings=self.warnings, engine=self.engine, mode=self.mode)
 
     @staticmethod
     def of(results: Sequence[Result]) -> Batch:
@@ -152,7 +180,7 @@ class Batch:
             if len(present) == len(column):
                 derivatives.append(Derivative(d.wrt, d.order, _stack(present)))
                 continue
-            filler = np.zeros_like(np.asarray(present[0]))
+            filler = 0.0 if type(present[0]) is float else np.zeros_like(np.asarray(present[0]))
             missing = np.array([c.value is None for c in column])
             derivatives.append(Derivative(
                 d.wrt, d.order, _stack([filler if c.value is None else c.value
@@ -200,7 +228,19 @@ class Batch:
             engine=first.engine, mode=first.mode)
 
 
-def _stack(values: Sequence[Any]) -> np.ndarray:
+def _is_scalar(value: Any) -> bool:
+    return type(value) is float or type(value) is bool
+
+
+def _array(value: Any) -> Any:
+    return np.asarray(value) if _is_scalar(value) else value
+
+
+def _stack(values: Sequence[Any]) -> Any:
+    """The points' values along axis 0: an array; a list for one point that is a Python
+    float or bool, so that one scalar point needs no numpy (`Batch.with_arrays`)."""
+    if len(values) == 1 and _is_scalar(values[0]):
+        return [values[0]]
     shapes = {np.shape(v) for v in values}
     if len(shapes) != 1:
         raise AdcliError(f"the program's results have different shapes at different points: "
@@ -380,6 +420,11 @@ def nonfinite_warnings(derivatives: Iterable[Derivative]) -> list[Note]:
     for d in derivatives:
         if d.value is None:
             continue  # None has its reason
+        if type(d.value) is float:
+            if not math.isfinite(d.value):
+                word = "nan" if d.value != d.value else "infinite"
+                warnings.append(Note(f"{label(d.wrt)} is not finite ({word})", "nonfinite"))
+            continue
         value = _floats(d.value)
         if d.missing is not None:
             value = value[~d.missing]

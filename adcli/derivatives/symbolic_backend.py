@@ -51,7 +51,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
@@ -68,6 +67,7 @@ from adcli.derivatives.results import (
 )
 from adcli.derivatives.taylor_backend import literal_names
 from adcli.engine import symbolic
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor
 from adcli.errors import (
     AdcliError,

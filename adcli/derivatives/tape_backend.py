@@ -33,10 +33,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from adcli.derivatives.plan import Plan, check_named_once, check_order
-from adcli.derivatives.program import as_array, execute
+from adcli.derivatives.program import as_array, as_value, execute
 from adcli.derivatives.results import (
     Batch,
     Derivative,
@@ -46,6 +44,7 @@ from adcli.derivatives.results import (
     unused_input_warnings,
 )
 from adcli.engine import ops
+from adcli.engine.lazy_numpy import float_errors_ignored, np
 from adcli.engine.tape import GradientTape, choose_mode
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliUsageError
@@ -70,9 +69,9 @@ def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
         if lost is not None:
             warnings.append(lost)
     warnings.extend(diagonal_hints(derivatives, inputs))
-    return Result(inputs=dict(inputs), value=as_array(outcome.value),
+    return Result(inputs=dict(inputs), value=as_value(outcome.value),
                   derivatives=tuple(derivatives), warnings=tuple(warnings), engine="tape",
-                  variables={k: as_array(v) for k, v in outcome.variables.items()},
+                  variables={k: as_value(v) for k, v in outcome.variables.items()},
                   mode=describe_modes(modes))
 
 
@@ -90,7 +89,7 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     results: list[Any] = [outcome.value]
     derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=True,
                          modes=modes, results=results)
-    if any(d.value is not None and d.value.shape != (n,) for d in derivatives):
+    if any(d.value is not None and np.shape(d.value) != (n,) for d in derivatives):
         return None
     warnings = _warnings(outcome, derivatives, inputs)
     lost = lost_digits(outcome.tape, results)
@@ -133,6 +132,9 @@ def undefined_note(plan: Plan, inputs: Mapping[str, Any]) -> Note | None:
 def undefined_value(tape: GradientTape, value: Any) -> Note | None:
     """An "undefined" warning when the value is nan: the first recorded operation that made
     nan of numbers, and where it is defined (its primitive's `domain`)."""
+    stored = value._v if isinstance(value, Tensor) else value
+    if (type(stored) is float and stored == stored) or type(stored) is bool:
+        return None  # a number (the scalar path: no numpy)
     array = np.asarray(value)
     if array.dtype.kind != "f" or not np.any(np.isnan(array)):
         return None
@@ -174,15 +176,23 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
     read: set[int] = set()
     local = 0.0  # digits lost by the sums of tensors too large to carry bounds
     made = {id(out) for *_, out in records}
-    with np.errstate(all="ignore"):
+    with float_errors_ignored():
         for prim, args, params, out in records:
             for a in args:
                 read.add(id(a))
             errors = [bound.get(id(a)) for a in args]
-            raw = out._value
-            if type(raw) is np.float64 or (type(raw) is np.ndarray and raw.shape == ()
-                                           and raw.dtype.kind == "f"):
-                scalar = _scalar_carried(prim.name, args, errors)
+            raw = out._v
+            if type(raw) is float:
+                scalar = _scalar_carried(prim.name, args, errors, raw)
+                if scalar is not None:
+                    rounding = _scalar_rounding(prim.name, args, raw)
+                    if rounding is None:
+                        rounding = _rounding(prim.name, args, raw)
+                    bound[id(out)] = scalar + rounding
+                    continue
+                raw = out._value
+            if type(raw) is np.ndarray and raw.shape == () and raw.dtype.kind == "f":
+                scalar = _scalar_carried(prim.name, args, errors, float(raw))
                 if scalar is not None:
                     bound[id(out)] = scalar + _rounding(prim.name, args, float(raw))
                     continue
@@ -206,6 +216,14 @@ def lost_digits(tape: GradientTape, results: Sequence[Any] | None = None) -> Not
         for tensor in judged:
             error = bound.get(id(tensor))
             if error is None:
+                continue
+            if type(tensor._v) is float and type(error) is float:
+                # A scalar, in plain floats (the scalar path: no numpy).
+                magnitude = abs(tensor._v)
+                if math.isfinite(error) and math.isfinite(magnitude) and error > 0:
+                    lost = 16.0 if magnitude == 0 else \
+                        math.log10(max(error / (_UNIT * magnitude), 1.0))
+                    worst = max(worst, lost)
                 continue
             magnitude = np.abs(np.asarray(tensor))
             error = np.broadcast_to(error, magnitude.shape)
@@ -256,7 +274,7 @@ def _rounding(name: str, args: Sequence[Any], value: Any) -> Any:
         if name == "subtract":
             b = -b
         if np.shape(a) == np.shape(b) == np.shape(value) or np.ndim(value) == 0:
-            with np.errstate(all="ignore"):
+            with float_errors_ignored():
                 b_virtual = value - a
                 error = np.abs((a - (value - b_virtual)) + (b - b_virtual))
             if np.all(np.isfinite(error)):
@@ -271,14 +289,34 @@ _LINEAR = frozenset({
 })
 
 
-def _scalar_carried(name: str, args: Sequence[Any], errors: list[Any]) -> float | None:
-    """`_carried` for operands that are all scalars with scalar bounds, in plain floats;
-    None where it does not apply."""
+def _scalar_rounding(name: str, args: Sequence[Any], value: float) -> float | None:
+    """`_rounding` for a float result of float operands, in plain floats (the same
+    numbers); None where an operand is not a Python float."""
+    if name in ("add", "subtract") and len(args) == 2:
+        a = args[0]._v if isinstance(args[0], Tensor) else args[0]
+        b = args[1]._v if isinstance(args[1], Tensor) else args[1]
+        if type(a) is not float or type(b) is not float:
+            return None
+        if name == "subtract":
+            b = -b
+        b_virtual = value - a
+        error = abs((a - (value - b_virtual)) + (b - b_virtual))
+        if math.isfinite(error):
+            return error
+    return _UNIT * abs(value)
+
+
+def _scalar_carried(name: str, args: Sequence[Any], errors: list[Any],
+                    value: float) -> float | None:
+    """`_carried` for operands that are all scalars with scalar bounds, in plain floats
+    (the same numbers); None where it does not apply."""
     if all(e is None for e in errors):
         return 0.0
+    if any(x is not None and type(x) is not float for x in errors):
+        return None
     try:
-        e = [0.0 if x is None else float(x) for x in errors]
-        v = [abs(float(a._value if isinstance(a, Tensor) else a)) for a in args]
+        e = [0.0 if x is None else x for x in errors]
+        v = [abs(float(a._v if isinstance(a, Tensor) else a)) for a in args]
     except (TypeError, ValueError):
         return None
     if name in ("add", "subtract"):
@@ -289,7 +327,13 @@ def _scalar_carried(name: str, args: Sequence[Any], errors: list[Any]) -> float 
         return e[0] / v[1] + v[0] * e[1] / (v[1] * v[1]) if v[1] else math.inf
     if name in ("negative", "positive", "identity"):
         return e[0]
-    return None
+    if name in _LINEAR or name in ("matmul", "concat", "stack"):
+        return None
+    # Any other operation: `_carried`'s rule, its first bounded operand's relative error.
+    k = next(k for k, x in enumerate(errors) if x is not None)
+    if v[k] > 0:
+        return abs(value) * (e[k] / v[k])
+    return abs(value) * 0.0 + (e[k] if e[k] > 0 else 0.0)
 
 
 def _carried(name: str, args: Sequence[Any], errors: list[Any], value: np.ndarray,
@@ -339,7 +383,7 @@ def _carried(name: str, args: Sequence[Any], errors: list[Any], value: np.ndarra
         finite = np.asarray(error)[np.isfinite(np.asarray(error))]
         big = np.broadcast_to(magnitude, np.shape(error))[np.isfinite(np.asarray(error))] \
             if np.shape(error) else magnitude
-        with np.errstate(all="ignore"):
+        with float_errors_ignored():
             ratios = finite / np.where(big > 0, big, np.inf) if np.size(finite) else [0.0]
         relative = max(relative, float(np.max(ratios)) if np.size(ratios) else 0.0)
     return np.abs(value) * relative
@@ -368,7 +412,7 @@ def session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
     outcome = session.value_of(expression, list(wrt))
     derivatives = derive(outcome, list(wrt), order, unconnected, pointwise=False)
     return Result(inputs={}, value=as_array(outcome.value), derivatives=tuple(derivatives),
-                  warnings=tuple(outcome.warnings))
+                  warnings=tuple(outcome.warnings)).with_arrays()
 
 
 def derive(outcome: Any, names: Sequence[str], order: int, unconnected: str,
@@ -390,7 +434,7 @@ def derive(outcome: Any, names: Sequence[str], order: int, unconnected: str,
     why = {name: _reason(tape, value, sources[name], name) for name in names}
     derivatives: list[Derivative] = []
     current: dict[tuple[str, ...], Any] = {(): value}
-    with tape, np.errstate(all="ignore"):
+    with tape, float_errors_ignored():
         for k in range(1, order + 1):
             for combo in combinations(names, k):
                 missing = next((why[n] for n in combo if why[n]), None)
@@ -422,7 +466,7 @@ def derive(outcome: Any, names: Sequence[str], order: int, unconnected: str,
                 current[combo] = result
                 if results is not None:
                     results.append(result)
-                derivatives.append(Derivative(combo, k, as_array(result)))
+                derivatives.append(Derivative(combo, k, as_value(result)))
     return derivatives
 
 
@@ -453,7 +497,8 @@ def diagonal_hints(derivatives: Sequence[Derivative], inputs: Mapping[str, Any])
     points is its diagonal, which a range of points gives directly."""
     hints = []
     for d in derivatives:
-        if d.order != 1 or d.value is None or d.wrt[0] not in inputs:
+        if d.order != 1 or d.value is None or d.wrt[0] not in inputs \
+                or isinstance(inputs[d.wrt[0]], (float, bool)):
             continue
         point = np.asarray(inputs[d.wrt[0]])
         jacobian = np.asarray(d.value)

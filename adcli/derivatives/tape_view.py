@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from adcli.derivatives.program import Program, as_array, execute, input_values
 from adcli.derivatives.results import Result, TapeRow
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor
 

@@ -32,8 +32,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
 from adcli.derivatives.plan import DIRECTION_LABEL, Plan
 from adcli.derivatives.program import Program, execute
 from adcli.derivatives.results import (
@@ -44,6 +42,7 @@ from adcli.derivatives.results import (
     TaylorResult,
     nonfinite_coefficient_warnings,
 )
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
 from adcli.lang import ast
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError
 
 T = TypeVar("T")

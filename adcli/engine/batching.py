@@ -44,9 +44,8 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import ops
+from adcli.engine.lazy_numpy import np
 from adcli.engine.ops import _index_is_basic, _shape
 from adcli.engine.primitives import PRIMITIVES, Primitive, bind, dispatching
 from adcli.engine.tensor import Tensor, _next_id

@@ -49,10 +49,9 @@ from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import batching, ops
 from adcli.engine.batching import Batched
+from adcli.engine.lazy_numpy import np
 from adcli.engine.ops import _shape
 from adcli.engine.primitives import PRIMITIVES, RECORDING_TAPES, Primitive, bind
 from adcli.engine.tape import GradientTape, _flatten, _is_float, _unflatten

@@ -36,8 +36,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
 from adcli.engine.primitives import PRIMITIVES, bind, defprim, zero_gradient
 from adcli.engine.tensor import Tensor, Variable, as_dtype, scalar_tensor, to_array
 
@@ -309,10 +308,10 @@ def _inverse_scale(*xs: Any, at_least: float = 0.0) -> Tensor:
 
 # Python's +, - and * on floats are IEEE's (overflow is inf, inf - inf nan): they never
 # raise, so they are the scalar forms as they are.
-add = _binary("add", np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g, "x + y",
+add = _binary("add", "add", lambda g, ans, x, y: g, lambda g, ans, x, y: g, "x + y",
               scalar=operator.add)
 subtract = _binary(
-    "subtract", np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g), "x - y",
+    "subtract", "subtract", lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g), "x - y",
     scalar=operator.sub,
 )
 mul_strong_zero = _binary(
@@ -323,7 +322,7 @@ mul_strong_zero = _binary(
     scalar=_mul_strong_zero_scalar,
 )
 _multiply = _binary(
-    "multiply", np.multiply,
+    "multiply", "multiply",
     lambda g, ans, x, y: mul_strong_zero(y, g),
     lambda g, ans, x, y: mul_strong_zero(x, g),
     "x * y",
@@ -373,12 +372,12 @@ def _mod_scalar(x: float, y: float) -> float:
         return math.nan
 
 
-divide = _binary("divide", np.true_divide, _divide_dx, _divide_dy, "x / y",
+divide = _binary("divide", "true_divide", _divide_dx, _divide_dy, "x / y",
                  domain="all x, y except x = y = 0", scalar=_divide_scalar)
-floor_divide = _nondiff("floor_divide", np.floor_divide, 2, "x // y (piecewise constant)",
+floor_divide = _nondiff("floor_divide", "floor_divide", 2, "x // y (piecewise constant)",
                         scalar=_floor_divide_scalar)
 mod = _binary(
-    "mod", np.mod,
+    "mod", "mod",
     lambda g, ans, x, y: g,
     lambda g, ans, x, y: mul_strong_zero(negative(floor_divide(x, y)), g),
     "x % y with the sign of y, as in Python and numpy",
@@ -401,7 +400,7 @@ def _pow_dy(g: Tensor, ans: Tensor, x: Any, y: Any) -> Tensor:
     return mul_strong_zero(where(positive, ans * safe_log, 0.0), g)
 
 
-_pow = defprim("pow", np.power, None, None, arity=2, doc="x ** y",
+_pow = defprim("pow", "power", None, None, arity=2, doc="x ** y",
                domain="x >= 0, or y a whole number", scalar=_pow_scalar)
 _pow.vjps = (
     lambda g, ans, x, y: _unbroadcast(_pow_dx(g, ans, x, y), _shape(x)),
@@ -444,8 +443,8 @@ def integer_pow(x: Any, n: int) -> Tensor:
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TensorFlow's name
     """x ** y; a whole-valued plain-number exponent takes the integer fast path."""
-    if not isinstance(y, Tensor) and isinstance(y, (int, float, np.integer, np.floating)) \
-            and float(y).is_integer() and _babs(y) <= 64:
+    if not isinstance(y, Tensor) and (isinstance(y, (int, float)) or isinstance(
+            y, (np.integer, np.floating))) and float(y).is_integer() and _babs(y) <= 64:
         return integer_pow(x, int(y))
     return bind(_pow, (x, y))
 
@@ -509,25 +508,25 @@ def _cube_exceeds(big: int, low: int, odd: int, scale: int) -> bool:
     return big > (cube << shift) if shift >= 0 else big << -shift > cube
 
 
-negative = _unary("negative", np.negative, lambda g, ans, x: negative(g), "-x",
+negative = _unary("negative", "negative", lambda g, ans, x: negative(g), "-x",
                   scalar=operator.neg)
-abs = _unary("abs", np.abs, lambda g, ans, x: mul_strong_zero(sign(x), g), "|x|",  # noqa: A001
+abs = _unary("abs", "abs", lambda g, ans, x: mul_strong_zero(sign(x), g), "|x|",  # noqa: A001
              scalar=_babs)
 # Its gradient is zeros, not None, as TensorFlow registers it (SignGrad), so that the
 # Hessian of abs(x) is zeros.
-sign = _nondiff("sign", np.sign, 1, "the sign of x (piecewise constant)", zero=True,
+sign = _nondiff("sign", "sign", 1, "the sign of x (piecewise constant)", zero=True,
                 scalar=_sign_scalar)
 reciprocal = _unary(
-    "reciprocal", np.reciprocal, lambda g, ans, x: mul_strong_zero(negative(square(ans)), g),
+    "reciprocal", "reciprocal", lambda g, ans, x: mul_strong_zero(negative(square(ans)), g),
     "1 / x", scalar=_reciprocal_scalar,
 )
-square = _unary("square", np.square, lambda g, ans, x: mul_strong_zero(x * 2.0, g), "x * x",
+square = _unary("square", "square", lambda g, ans, x: mul_strong_zero(x * 2.0, g), "x * x",
                 scalar=_square_scalar)
-sqrt = _unary("sqrt", np.sqrt, lambda g, ans, x: mul_strong_zero(0.5 / ans, g), "the square root",
+sqrt = _unary("sqrt", "sqrt", lambda g, ans, x: mul_strong_zero(0.5 / ans, g), "the square root",
               domain="x >= 0", scalar=_sqrt_scalar)
 # cbrt'(x) = 1 / (3 cbrt(x)^2), written as (1/cbrt(x))^2 / 3 so that neither it nor
 # its own derivatives overflow or underflow before the true values do.
-cbrt = _unary("cbrt", np.cbrt,
+cbrt = _unary("cbrt", "cbrt",
               lambda g, ans, x: mul_strong_zero(square(reciprocal(ans)) / 3.0, g),
               "the real cube root (cbrt(-8) = -2)", scalar=_cbrt_scalar)
 
@@ -668,52 +667,52 @@ def _tanh_scalar(x: float) -> float:
     return math.copysign(float(context.divide(context.subtract(e, 1), context.add(e, 1))), x)
 
 
-exp = _unary("exp", np.exp, lambda g, ans, x: mul_strong_zero(ans, g), "e ** x",
+exp = _unary("exp", "exp", lambda g, ans, x: mul_strong_zero(ans, g), "e ** x",
              scalar=_overflowing(math.exp, odd=False))
 expm1 = _unary(
-    "expm1", np.expm1, lambda g, ans, x: mul_strong_zero(exp(x), g), "exp(x) - 1, exact near 0",
+    "expm1", "expm1", lambda g, ans, x: mul_strong_zero(exp(x), g), "exp(x) - 1, exact near 0",
     scalar=_overflowing(math.expm1, odd=False),
 )
-log = _unary("log", np.log, lambda g, ans, x: mul_strong_zero(reciprocal(x), g),
+log = _unary("log", "log", lambda g, ans, x: mul_strong_zero(reciprocal(x), g),
              "the natural logarithm", domain="x > 0", scalar=_logarithm(math.log, 0.0))
-log1p = _unary("log1p", np.log1p, lambda g, ans, x: mul_strong_zero(reciprocal(x + 1.0), g),
+log1p = _unary("log1p", "log1p", lambda g, ans, x: mul_strong_zero(reciprocal(x + 1.0), g),
                "log(1 + x), exact near 0", domain="x > -1", scalar=_logarithm(math.log1p, -1.0))
-log2 = _unary("log2", np.log2, lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN2), g),
+log2 = _unary("log2", "log2", lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN2), g),
               "the base-2 logarithm", domain="x > 0", scalar=_logarithm(math.log2, 0.0))
-log10 = _unary("log10", np.log10, lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN10), g),
+log10 = _unary("log10", "log10", lambda g, ans, x: mul_strong_zero(reciprocal(x * _LN10), g),
                "the base-10 logarithm", domain="x > 0", scalar=_logarithm(math.log10, 0.0))
-sin = _unary("sin", np.sin, lambda g, ans, x: mul_strong_zero(cos(x), g), "the sine",
+sin = _unary("sin", "sin", lambda g, ans, x: mul_strong_zero(cos(x), g), "the sine",
              scalar=_nan_outside(math.sin))
-cos = _unary("cos", np.cos, lambda g, ans, x: mul_strong_zero(negative(sin(x)), g), "the cosine",
+cos = _unary("cos", "cos", lambda g, ans, x: mul_strong_zero(negative(sin(x)), g), "the cosine",
              scalar=_nan_outside(math.cos))
-tan = _unary("tan", np.tan, lambda g, ans, x: mul_strong_zero(square(ans) + 1.0, g), "the tangent",
+tan = _unary("tan", "tan", lambda g, ans, x: mul_strong_zero(square(ans) + 1.0, g), "the tangent",
              scalar=_nan_outside(math.tan))
 asin = _unary(
-    "asin", np.arcsin,
+    "asin", "arcsin",
     lambda g, ans, x: mul_strong_zero(reciprocal(sqrt(_one_minus_square(x))), g), "the arcsine",
     domain="-1 <= x <= 1", scalar=_nan_outside(math.asin),
 )
 acos = _unary(
-    "acos", np.arccos,
+    "acos", "arccos",
     lambda g, ans, x: mul_strong_zero(negative(reciprocal(sqrt(_one_minus_square(x)))), g),
     "the arccosine", domain="-1 <= x <= 1", scalar=_nan_outside(math.acos),
 )
-atan = _unary("atan", np.arctan, _atan_dx, "the arctangent", scalar=math.atan)
+atan = _unary("atan", "arctan", _atan_dx, "the arctangent", scalar=math.atan)
 atan2 = _binary(
-    "atan2", np.arctan2, _atan2_dy, _atan2_dx, "the angle of the point (x, y): atan2(y, x)",
+    "atan2", "arctan2", _atan2_dy, _atan2_dx, "the angle of the point (x, y): atan2(y, x)",
     scalar=math.atan2,
 )
-sinh = _unary("sinh", np.sinh, lambda g, ans, x: mul_strong_zero(cosh(x), g), "the hyperbolic sine",
+sinh = _unary("sinh", "sinh", lambda g, ans, x: mul_strong_zero(cosh(x), g), "the hyperbolic sine",
               scalar=_overflowing(math.sinh, odd=True))
-cosh = _unary("cosh", np.cosh, lambda g, ans, x: mul_strong_zero(sinh(x), g),
+cosh = _unary("cosh", "cosh", lambda g, ans, x: mul_strong_zero(sinh(x), g),
               "the hyperbolic cosine", scalar=_overflowing(math.cosh, odd=False))
-tanh = _unary("tanh", np.tanh, lambda g, ans, x: mul_strong_zero(_sech_squared(x), g),
+tanh = _unary("tanh", "tanh", lambda g, ans, x: mul_strong_zero(_sech_squared(x), g),
               "the hyperbolic tangent", scalar=_tanh_scalar)
-asinh = _unary("asinh", np.arcsinh, _asinh_dx, "inverse sinh", scalar=math.asinh)
-acosh = _unary("acosh", np.arccosh, _acosh_dx, "inverse cosh", domain="x >= 1",
+asinh = _unary("asinh", "arcsinh", _asinh_dx, "inverse sinh", scalar=math.asinh)
+acosh = _unary("acosh", "arccosh", _acosh_dx, "inverse cosh", domain="x >= 1",
                scalar=_nan_outside(math.acosh))
 atanh = _unary(
-    "atanh", np.arctanh,
+    "atanh", "arctanh",
     lambda g, ans, x: mul_strong_zero(reciprocal(_one_minus_square(x)), g), "inverse tanh",
     domain="-1 <= x <= 1", scalar=_atanh_scalar,
 )
@@ -781,13 +780,10 @@ relu = _unary(
     "max(x, 0); its derivative at 0 is taken as 0", scalar=_relu_scalar,
 )
 
-_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
-
-
 def _erf_impl(x: Any) -> Any:
     if np.ndim(x) == 0:
         return np.float64(math.erf(float(x)))
-    return _erf_ufunc(x).astype(np.result_type(x, np.float64))
+    return np.frompyfunc(math.erf, 1, 1)(x).astype(np.result_type(x, np.float64))
 
 
 def _exp_minus_square(x: Any) -> Tensor:
@@ -813,14 +809,11 @@ erf = _unary(
     "the error function", scalar=math.erf,
 )
 
-_erfc_ufunc = np.frompyfunc(math.erfc, 1, 1)
-
-
 def _erfc_impl(x: Any) -> Any:
     # math.erfc keeps every digit where 1 - erf(x) keeps none (erfc(10) = 2.1e-45).
     if np.ndim(x) == 0:
         return np.float64(math.erfc(float(x)))
-    return _erfc_ufunc(x).astype(np.result_type(x, np.float64))
+    return np.frompyfunc(math.erfc, 1, 1)(x).astype(np.result_type(x, np.float64))
 
 
 erfc = _unary(
@@ -959,14 +952,14 @@ def _minimum_scalar(x: float, y: float) -> float:
 # As TensorFlow's MaximumGrad and MinimumGrad: one mask (x >= y, x <= y) sends g to x
 # where it holds and to y elsewhere, so ties send it to x.
 maximum = _binary(
-    "maximum", np.maximum,
+    "maximum", "maximum",
     lambda g, ans, x, y: where(greater_equal(x, y), g, 0.0),
     lambda g, ans, x, y: where(greater_equal(x, y), 0.0, g),
     "the elementwise larger of x and y (ties send the gradient to x)",
     scalar=_maximum_scalar,
 )
 minimum = _binary(
-    "minimum", np.minimum,
+    "minimum", "minimum",
     lambda g, ans, x, y: where(less_equal(x, y), g, 0.0),
     lambda g, ans, x, y: where(less_equal(x, y), 0.0, g),
     "the elementwise smaller of x and y (ties send the gradient to x)",
@@ -990,7 +983,7 @@ def _where_scalar(condition: Any, x: float, y: float) -> float:
 
 _where = defprim(
     "where",
-    np.where,
+    "where",
     None,
     lambda g, ans, c, x, y: _unbroadcast(where(c, g, 0.0), _shape(x)),
     lambda g, ans, c, x, y: _unbroadcast(where(c, 0.0, g), _shape(y)),
@@ -1033,26 +1026,26 @@ def _logical_or_scalar(x: Any, y: Any) -> bool:
     return bool(x) or bool(y)
 
 
-floor = _nondiff("floor", np.floor, 1, "rounds down (piecewise constant)",
+floor = _nondiff("floor", "floor", 1, "rounds down (piecewise constant)",
                  scalar=_rounding(math.floor))
-ceil = _nondiff("ceil", np.ceil, 1, "rounds up (piecewise constant)",
+ceil = _nondiff("ceil", "ceil", 1, "rounds up (piecewise constant)",
                 scalar=_rounding(math.ceil))
-round = _nondiff("round", np.round, 1, "rounds half to even (piecewise constant)",  # noqa: A001
+round = _nondiff("round", "round", 1, "rounds half to even (piecewise constant)",  # noqa: A001
                  scalar=_rounding(builtins.round))
 
 # Python's comparisons of floats are IEEE's (nan is unequal to everything), as numpy's.
-equal = _nondiff("equal", np.equal, 2, "x == y", scalar=operator.eq)
-not_equal = _nondiff("not_equal", np.not_equal, 2, "x != y", scalar=operator.ne)
-less = _nondiff("less", np.less, 2, "x < y", scalar=operator.lt)
-less_equal = _nondiff("less_equal", np.less_equal, 2, "x <= y", scalar=operator.le)
-greater = _nondiff("greater", np.greater, 2, "x > y", scalar=operator.gt)
-greater_equal = _nondiff("greater_equal", np.greater_equal, 2, "x >= y", scalar=operator.ge)
+equal = _nondiff("equal", "equal", 2, "x == y", scalar=operator.eq)
+not_equal = _nondiff("not_equal", "not_equal", 2, "x != y", scalar=operator.ne)
+less = _nondiff("less", "less", 2, "x < y", scalar=operator.lt)
+less_equal = _nondiff("less_equal", "less_equal", 2, "x <= y", scalar=operator.le)
+greater = _nondiff("greater", "greater", 2, "x > y", scalar=operator.gt)
+greater_equal = _nondiff("greater_equal", "greater_equal", 2, "x >= y", scalar=operator.ge)
 # A number is true where it is not 0 (nan too), in Python as in numpy.
-logical_and = _nondiff("logical_and", np.logical_and, 2, "x and y, elementwise",
+logical_and = _nondiff("logical_and", "logical_and", 2, "x and y, elementwise",
                        scalar=_logical_and_scalar)
-logical_or = _nondiff("logical_or", np.logical_or, 2, "x or y, elementwise",
+logical_or = _nondiff("logical_or", "logical_or", 2, "x or y, elementwise",
                       scalar=_logical_or_scalar)
-logical_not = _nondiff("logical_not", np.logical_not, 1, "not x, elementwise",
+logical_not = _nondiff("logical_not", "logical_not", 1, "not x, elementwise",
                        scalar=operator.not_)
 
 # -- composed elementary functions -----------------------------------------------
@@ -1325,7 +1318,7 @@ def _matmul_db(g: Tensor, ans: Tensor, a: Any, b: Any) -> Tensor:
     return _unbroadcast(matmul(_matrix_t(a), g), bsh)
 
 
-_matmul = defprim("matmul", np.matmul, _matmul_da, _matmul_db, arity=2,
+_matmul = defprim("matmul", "matmul", _matmul_da, _matmul_db, arity=2,
                   doc="the matrix product a @ b")
 
 

@@ -59,8 +59,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor, scalar_tensor
 
 VjpRule = Callable[..., Any]
@@ -90,7 +89,9 @@ class Primitive:
     tables, keyed by this object (compared and hashed by identity)."""
 
     name: str
-    impl: Callable[..., Any]
+    # The numpy forward, or the name of a numpy function (looked up on first use, so
+    # that defining a primitive does not import numpy): read it as `impl`.
+    _impl: Callable[..., Any] | str
     # vjps[k](g, ans, *args, **params) -> gradient for argument k, or None when
     # argument k is not differentiable. `vjp_any` replaces them for variadic
     # primitives (concat, stack): vjp_any(k, g, ans, *args, **params).
@@ -112,6 +113,15 @@ class Primitive:
     # numbers; ops.SCALAR_LAST_BIT names the others). `bind` runs only a scalar form of
     # the same numbers, so that a value never depends on which form computed it.
     scalar_ulps: int = 0
+
+    @property
+    def impl(self) -> Callable[..., Any]:
+        """The numpy forward: on arrays (and numpy scalars), with the static parameters
+        as keywords."""
+        impl = self._impl
+        if type(impl) is str:
+            impl = self._impl = getattr(np, impl)
+        return impl
 
     @property
     def differentiable(self) -> bool:
@@ -163,7 +173,7 @@ _EMPTY: dict[str, Any] = {}
 
 def defprim(
     name: str,
-    impl: Callable[..., Any],
+    impl: Callable[..., Any] | str,
     *vjps: VjpRule | None,
     arity: int | None,
     vjp_any: VjpRule | None = None,
@@ -176,7 +186,8 @@ def defprim(
 
     `arity` is the number of positional array arguments (None for a variadic
     primitive, whose gradient is then `vjp_any`); when per-argument `vjps` are given
-    there is one per argument (None for an argument without a gradient). `scalar` is
+    there is one per argument (None for an argument without a gradient). `impl` is the
+    numpy forward, or a numpy function's name (`"add"` for np.add). `scalar` is
     the forward on Python floats (see `Primitive.scalar`), None where there is none."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is defined twice")

@@ -131,9 +131,8 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import ops  # defines every primitive before rules attach
+from adcli.engine.lazy_numpy import np
 from adcli.engine.primitives import PRIMITIVES, Primitive, dispatching
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor, _next_id

@@ -31,10 +31,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import batching, ops
 from adcli.engine.batching import Batched
+from adcli.engine.lazy_numpy import float_errors_ignored, np
 from adcli.engine.primitives import RECORDING_TAPES, Primitive, defprim, record
 from adcli.engine.tensor import Tensor, Variable, scalar_tensor
 
@@ -227,7 +226,7 @@ class GradientTape:
         if pause:
             position = _set_aside(self)
         try:
-            with np.errstate(all="ignore"):
+            with float_errors_ignored():
                 yield
         finally:
             if pause and self._active:

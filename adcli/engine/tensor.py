@@ -14,15 +14,15 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import numpy as np
+from adcli.engine.lazy_numpy import np
 
 _next_id = itertools.count(1).__next__
 
 _DTYPE_ALIASES: dict[Any, Any] = {
-    float: np.float64,
-    int: np.int64,
-    bool: np.bool_,
-    complex: np.complex128,
+    float: "float64",
+    int: "int64",
+    bool: "bool",
+    complex: "complex128",
 }
 
 
@@ -61,18 +61,19 @@ def to_array(value: Any, dtype: Any = None) -> Any:
 # same kind of value.
 
 _SCALAR_STORAGE = (float, bool)
-_FLOAT64 = np.dtype(np.float64)
-_BOOL = np.dtype(np.bool_)
+_SCALAR_CHARS = ("d", "?")  # the dtype characters of float64 and bool
 
 
 def _stored(value: Any) -> Any:
     """The storage of a value: a Python float or bool for a numpy float64 or bool scalar
     (or 0-d array of one), else the value itself."""
     kind = type(value)
+    if kind is float or kind is bool:
+        return value  # (and the only values there are before numpy is imported)
     if kind is np.float64:
         return float(value)
     if kind is np.ndarray:
-        if value.shape == () and (value.dtype == _FLOAT64 or value.dtype == _BOOL):
+        if value.shape == () and value.dtype.char in _SCALAR_CHARS:
             return value.item()
         return value
     if kind is np.bool_:

@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from adcli.engine import ops
+from adcli.engine.lazy_numpy import float_errors_ignored, np
 from adcli.engine.tape import GradientTape
-from adcli.engine.tensor import Tensor
+from adcli.engine.tensor import Tensor, scalar_tensor
 from adcli.errors import (
     AdcliCallerNameError,
     AdcliError,
@@ -138,9 +137,9 @@ _PY_BINOPS: dict[str, Callable[[float, float], Any]] = {
     "mod": operator.mod,
     "pow": operator.pow,
 }
-_NP_BINOPS = {
-    "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.true_divide,
-    "floor_divide": np.floor_divide, "mod": np.mod, "pow": np.power,
+_NP_BINOPS = {  # numpy's names (numpy is imported when one is first needed)
+    "add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "true_divide",
+    "floor_divide": "floor_divide", "mod": "mod", "pow": "power",
 }
 _SYMBOLS = {
     "add": "+", "subtract": "-", "multiply": "*", "divide": "/", "floor_divide": "//",
@@ -157,7 +156,7 @@ _PY_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 def _ieee(op: str, a: float, b: float) -> float:
     """numpy's float64 result where Python raises (1/0, 0/0, x % 0, overflow in **)."""
     with np.errstate(all="ignore"):
-        return float(_NP_BINOPS[op](np.float64(a), np.float64(b)))
+        return float(getattr(np, _NP_BINOPS[op])(np.float64(a), np.float64(b)))
 
 
 def _py_pow(a: float, b: float) -> float:
@@ -193,6 +192,11 @@ def _is_finite(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, Tensor):
+        stored = value._v
+        if type(stored) is float:
+            return math.isfinite(stored)
+        if type(stored) is bool:
+            return True
         array = np.asarray(value.numpy())
         return array.dtype.kind in "biu" or bool(np.all(np.isfinite(array)))
     return True
@@ -208,6 +212,11 @@ def _nonfinite_word(value: Any) -> str:
 def _to_tensor(value: Any) -> Tensor:
     if isinstance(value, Tensor):
         return value
+    kind = type(value)
+    if kind is float or kind is bool:
+        return scalar_tensor(value)
+    if kind is int:
+        return scalar_tensor(float(value))
     if isinstance(value, bool):
         return Tensor(np.bool_(value))
     return Tensor(np.float64(value))
@@ -215,7 +224,8 @@ def _to_tensor(value: Any) -> Tensor:
 
 def _float_tensor(value: Any) -> Any:
     """Bool tensors become float64 before arithmetic (True + True is 2, as in Python)."""
-    if isinstance(value, Tensor) and value.dtype.kind == "b":
+    if isinstance(value, Tensor) and type(value._v) is not float and (
+            type(value._v) is bool or value.dtype.kind == "b"):
         return ops.cast(value, np.float64)
     if type(value) is bool:
         return float(value)
@@ -225,7 +235,12 @@ def _float_tensor(value: Any) -> Any:
 def convert_input(name: str, value: Any) -> Tensor:
     """An input value (number, nested list, numpy array, Tensor) as a float64 Tensor."""
     if isinstance(value, Tensor):
+        if type(value._v) is float:
+            return value
         return value if value.dtype == np.float64 else ops.cast(value, np.float64)
+    kind = type(value)
+    if kind is float or kind is int or kind is bool:
+        return scalar_tensor(float(value))
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
@@ -1508,8 +1523,8 @@ def execute(
     input_tensors: dict[str, Tensor] = {}
     for name, value in constants.items():
         _check_identifier(name)
-        if isinstance(value, (bool, int, float, np.integer, np.floating)) \
-                and not isinstance(value, np.bool_):
+        if isinstance(value, (bool, int, float)) or type(value).__module__ == "numpy" \
+                and isinstance(value, (np.integer, np.floating)):
             st.globals[name] = float(value)
         else:
             st.globals[name] = convert_input(name, value)
@@ -1524,7 +1539,7 @@ def execute(
     sys.setrecursionlimit(max(old_limit, 40 * limits.max_call_depth + 20 * limits.max_nesting
                               + 2000))
     try:
-        with np.errstate(all="ignore"), tape:
+        with float_errors_ignored(), tape:
             for tensor in input_tensors.values():
                 tape.watch(tensor)
             for name in names & set(st.globals):

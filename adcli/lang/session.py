@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
+from adcli.engine.lazy_numpy import np
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliError, AdcliValueError
