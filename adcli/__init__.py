@@ -6,32 +6,17 @@ dtypes, and TensorFlow's namespaces `nn`, `math`, `linalg` and `random` (modules
 this package, composed of the engine's operations) and `saved_model` (imported on first
 use), and the top-level names of adcli/compat.py (UnconnectedGradients, clip_by_norm,
 einsum, pad, Module, function, ...). Imports only the engine, so that `import adcli`
-stays light; numpy is imported on first use (adcli/engine/lazy_numpy.py), the language
+stays light: the namespaces and the names taken from them are imported on first use (the
+command line needs none of them), numpy too (adcli/engine/lazy_numpy.py), the language
 and the CLI on demand.
 """
 
 from __future__ import annotations
 
-from adcli import autodiff, linalg, nn
-
-# `as` re-exports these two namespaces, which __all__ leaves out (see there).
-from adcli import math as math
-from adcli import random as random
-from adcli.compat import (
-    Module,
-    TensorSpec,
-    UnconnectedGradients,
-    clip_by_global_norm,
-    clip_by_norm,
-    function,
-    pad,
-)
 from adcli.engine import ops as _ops
 from adcli.engine.ops import *  # noqa: F403 - the operations are the API
 from adcli.engine.tape import GradientTape, custom_gradient
 from adcli.engine.tensor import Tensor, Variable, is_tensor
-from adcli.linalg import einsum, tensordot
-from adcli.math import add_n, argmax, argmin, reduce_all, reduce_any, truediv
 
 __version__ = "0.1.0"
 
@@ -52,7 +37,27 @@ def executing_eagerly() -> bool:
     return True
 
 
+# TensorFlow's namespaces (modules of this package) and the names taken from them,
+# imported on first use: the command line needs none of them (see __getattr__).
+_NAMESPACES = ("autodiff", "linalg", "nn", "math", "random")
+_FROM = {
+    **dict.fromkeys(("Module", "TensorSpec", "UnconnectedGradients", "clip_by_global_norm",
+                     "clip_by_norm", "function", "pad"), "compat"),
+    **dict.fromkeys(("einsum", "tensordot"), "linalg"),
+    **dict.fromkeys(("add_n", "argmax", "argmin", "reduce_all", "reduce_any", "truediv"),
+                    "math"),
+}
+
+
 def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _NAMESPACES:
+        return importlib.import_module(f"adcli.{name}")
+    if name in _FROM:
+        value = getattr(importlib.import_module(f"adcli.{_FROM[name]}"), name)
+        globals()[name] = value  # looked up once
+        return value
     # A dtype needs numpy: `import adcli` does not import it until then.
     if name in _DTYPES:
         from adcli.engine.lazy_numpy import np
@@ -60,8 +65,6 @@ def __getattr__(name: str) -> object:
         return getattr(np, _DTYPES[name])
     # tf.saved_model imports pickle: only when a program uses it.
     if name == "saved_model":
-        import importlib
-
         return importlib.import_module("adcli.saved_model")
     raise AttributeError(f"module 'adcli' has no attribute {name!r}")
 
@@ -69,9 +72,10 @@ def __getattr__(name: str) -> object:
 # The namespaces `math` and `random` are left out of __all__: `from adcli import *` must
 # not replace Python's modules of those names. The dtypes come from
 # __getattr__.
-__all__ = [*_ops.__all__, "GradientTape", "Module", "Tensor", "TensorSpec",
-           "UnconnectedGradients", "Variable", "add_n", "argmax", "argmin", "autodiff",
-           "clip_by_global_norm", "clip_by_norm", "custom_gradient", "einsum",
-           "enable_eager_execution", "executing_eagerly", "function", "is_tensor", "linalg",
-           "nn", "pad", "reduce_all", "reduce_any", "tensordot", "truediv",
-           *_DTYPES]
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_NAMESPACES, *_FROM, *_DTYPES, "saved_model"})
+
+
+__all__ = [*_ops.__all__, "GradientTape", "Tensor", "Variable", "custom_gradient",
+           "enable_eager_execution", "executing_eagerly", "is_tensor",
+           *_NAMESPACES[:3], *_FROM, *_DTYPES]
