@@ -86,6 +86,16 @@ class Settings:
     interactive = False
 
 
+def _time_seconds() -> float | None:
+    """The --time-limit of this process, if one was given (without importing the
+    language when none was: it is set together with the other limits)."""
+    if "adcli.lang.interpreter" not in sys.modules:
+        return None
+    from adcli.lang import default_limits
+
+    return default_limits().time_seconds
+
+
 def _print_error(message: str) -> None:
     click.echo(message, err=True)
 
@@ -98,7 +108,14 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         from adcli.errors import AdcliError
 
         try:
-            return command(*args, **kwargs)
+            # The REPL applies the time limit to each input instead (cli/repl.py).
+            seconds = None if command.__name__ == "repl_command" else _time_seconds()
+            if seconds is None:
+                return command(*args, **kwargs)
+            from adcli.lang.time_limit import time_limit
+
+            with time_limit(seconds, f"running adcli {command.__name__.split('_')[0]}"):
+                return command(*args, **kwargs)
         except AdcliError as error:
             if Settings.debug:
                 raise
@@ -551,9 +568,19 @@ precision_option = click.option(
               help="Entries one tensor may have (default 10000000).")
 @click.option("--max-depth", type=click.IntRange(1, None), metavar="N",
               help="How deeply calls may nest (default 200).")
+@click.option("--max-partials", type=click.IntRange(1, None), metavar="N",
+              help="Distinct partial derivatives one request may ask for (default 10000).")
+@click.option("--max-tape-operations", type=click.IntRange(1, None), metavar="N",
+              help="Operations the tape may record for high orders, estimated before it "
+                   "starts (default 1000000).")
+@click.option("--time-limit", type=click.FloatRange(0, None, min_open=True),
+              metavar="SECONDS",
+              help="Stop the command (a REPL input) after SECONDS with a limit error "
+                   "(default: no limit).")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_elements: int | None,
-        max_depth: int | None) -> None:
+        max_depth: int | None, max_partials: int | None, max_tape_operations: int | None,
+        time_limit: float | None) -> None:
     """adcli: values and exact derivatives of math expressions and small programs.
 
     \b
@@ -564,15 +591,17 @@ def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_element
       adcli grad "x*y + sin(x)" --at x=1 --at y=2 --order 2 --format json
       adcli check "exp(x)/x" --at x=2 --order 3
       adcli --max-iterations 10000000 eval -f long_loop.ad
+      adcli --time-limit 5 grad -f model.ad --at x=0.5
     """
     Settings.debug = debug
-    if max_iterations or max_elements or max_depth:
+    given = {"max_iterations": max_iterations, "max_tensor_elements": max_elements,
+             "max_call_depth": max_depth, "max_partials": max_partials,
+             "max_tape_operations": max_tape_operations, "time_seconds": time_limit}
+    if any(v is not None for v in given.values()):
         from dataclasses import replace
 
         from adcli.lang import default_limits, set_default_limits
 
-        given = {"max_iterations": max_iterations, "max_tensor_elements": max_elements,
-                 "max_call_depth": max_depth}
         set_default_limits(replace(default_limits(),
                                    **{k: v for k, v in given.items() if v is not None}))
     if ctx.invoked_subcommand is None:

@@ -35,6 +35,7 @@ from adcli.errors import AdcliError, AdcliUsageError
 from adcli.lang import builtins as B
 from adcli.lang.interpreter import Limits, default_limits
 from adcli.lang.session import Session
+from adcli.lang.time_limit import time_limit
 
 FORMATS = ("table", "json", "plain")
 PROMPT = ">>> "
@@ -215,12 +216,14 @@ class Repl:
     # -- inputs
     def handle(self, text: str) -> None:
         """Run one input (a statement, a block or a `:command`); report, never raise
-        except KeyboardInterrupt, which leaves the session as it was."""
+        except KeyboardInterrupt, which leaves the session as it was. The time limit
+        (Limits.time_seconds, adcli --time-limit) holds for each input."""
         try:
-            if text.startswith(":"):
-                self.command(text)
-                return
-            self.statement(text)
+            with time_limit(self.session.limits.time_seconds, "running the input"):
+                if text.startswith(":"):
+                    self.command(text)
+                    return
+                self.statement(text)
         except AdcliError as error:
             self.error(render_error(python_habit_hint(error)))
         except Exception as error:

@@ -20,12 +20,14 @@ OPTIONS = {
 # Each limit that has a global option, with the Python spelling for API users.
 LIMIT_OPTIONS = {
     "max_iterations": "--max-iterations", "max_tensor_elements": "--max-elements",
-    "max_call_depth": "--max-depth",
+    "max_call_depth": "--max-depth", "max_partials": "--max-partials",
+    "max_tape_operations": "--max-tape-operations", "time_seconds": "--time-limit",
 }
 
 PHRASING = Phrasing(
     options=OPTIONS,
-    limits={field: f"adcli {option} N (Python: Limits({field}=N))"
+    limits={field: f"adcli {option} {'SECONDS' if field == 'time_seconds' else 'N'} "
+                   f"(Python: Limits({field}={'SECONDS' if field == 'time_seconds' else 'N'}))"
             for field, option in LIMIT_OPTIONS.items()},
 )
 

@@ -43,6 +43,8 @@ from adcli.derivatives.results import (
 )
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError
+from adcli.lang import default_limits
+from adcli.lang.time_limit import doing, time_limit
 
 R = TypeVar("R", Result, Batch)
 VERIFIED_DIGITS = 17  # enough to round to float64 correctly
@@ -52,13 +54,24 @@ def at_point(plan: Plan, inputs: Mapping[str, Any], verify: bool = True) -> Resu
     """The plan's value and derivatives at one point (`inputs`: name -> value, or an
     expression's text taken at `plan.precision` digits), float64 digits verified unless
     `verify` is False."""
-    _plan, result = _compute(dataclasses.replace(plan, verify=verify), inputs)
+    with time_limit(_seconds(plan), "computing the derivatives"):
+        _plan, result = _compute(dataclasses.replace(plan, verify=verify), inputs)
     return _finish(result)
+
+
+def _seconds(plan: Plan) -> float | None:
+    """The plan's time limit (Limits.time_seconds), None for none."""
+    return (plan.limits or default_limits()).time_seconds
 
 
 def over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
     """The plan at every point of `columns` (each input's points along axis 0): what
     `at_point` gives at each point, in one vectorized run where that is trusted."""
+    with time_limit(_seconds(plan), "computing the derivatives"):
+        return _over_batch(plan, columns)
+
+
+def _over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
     count = len(next(iter(columns.values()))) if columns else 1
     plan = dataclasses.replace(plan, verify=count == 1)
 
@@ -239,7 +252,8 @@ def _recomputed(plan: Plan, inputs: Mapping[str, Any], result: Result, lost: str
     try:
         precise = resolve(**{**plan.request, "engine": "taylor",
                              "precision": VERIFIED_DIGITS})
-        _plan, exact = _compute(precise, inputs)
+        with doing("recomputing lost digits in Taylor mode with mpmath"):
+            _plan, exact = _compute(precise, inputs)
     except AdcliError as error:
         why = error.message
         return dataclasses.replace(result, warnings=(*others, Note(

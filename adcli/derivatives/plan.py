@@ -30,9 +30,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from adcli.derivatives import request_size
 from adcli.derivatives.program import Program, as_array
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError, Setting
+from adcli.lang import default_limits
 
 ENGINES = ("auto", "tape", "taylor")
 UNCONNECTED = ("none", "zero")
@@ -134,6 +136,8 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
                 hint="to differentiate with respect to it, give it as an input",
                 settings=(Setting("at", name=name),))
     directions = _user_direction(direction, shapes)
+    request_size.check_request(names, dict(shapes), order, limits or default_limits(),
+                               directional=directions is not None)
     uses_series = engine == "taylor" or precision is not None or directions is not None or (
         engine == "auto" and order >= TAYLOR_FROM_ORDER)
     if engine == "tape" and (precision is not None or directions is not None):

@@ -33,6 +33,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from adcli.derivatives import request_size
 from adcli.derivatives.plan import Plan, check_named_once, check_order
 from adcli.derivatives.program import as_array, as_value, execute
 from adcli.derivatives.results import (
@@ -48,6 +49,8 @@ from adcli.engine.lazy_numpy import float_errors_ignored, np
 from adcli.engine.tape import GradientTape, choose_mode
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliUsageError
+from adcli.lang import default_limits
+from adcli.lang.time_limit import doing
 
 ZERO_TIMES_INFINITY_NOTE = Note(
     "a derivative went through a zero local derivative times an infinite incoming one "
@@ -59,10 +62,12 @@ KEPT_DIGITS = 12  # float64 may lose 4 of its ~16 digits before a result is reco
 def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
     """The value and every distinct partial up to `plan.order` at one point."""
     outcome = _run(plan, inputs)
+    _check_size(plan, outcome, inputs)
     modes: list[str] = []
     results: list[Any] = [outcome.value]
-    derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected, pointwise=False,
-                         mode=plan.mode, modes=modes, results=results)
+    with doing("computing the derivatives on the tape"):
+        derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected,
+                             pointwise=False, mode=plan.mode, modes=modes, results=results)
     warnings = _warnings(outcome, derivatives, inputs)
     if plan.verify:
         lost = lost_digits(outcome.tape, results)
@@ -81,6 +86,7 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
     inputs = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in columns.items()}
     n = len(next(iter(inputs.values())))
     outcome = _run(plan, inputs)
+    _check_size(plan, outcome, inputs, points=n)
     if np.shape(as_array(outcome.value)) != (n,):
         return None
     # The points do not interact (the caller checks), so the gradient of the sum is
@@ -98,6 +104,28 @@ def vectorized(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch | None:
                              "(run a single point for verified digits)", "precision"))
     return Batch(inputs=inputs, value=as_array(outcome.value), derivatives=tuple(derivatives),
                  warnings=tuple(warnings), mode=describe_modes(modes))
+
+
+def _check_size(plan: Plan, outcome: Any, inputs: Mapping[str, Any],
+                points: int = 1) -> None:
+    """Refuse, before any backward pass, derivatives that would hold too many numbers
+    for the value the run made, or nested passes that would record too many operations
+    (adcli/derivatives/request_size.py)."""
+    limits = plan.limits or default_limits()
+    value = outcome.value
+    size = 1 if not isinstance(value, Tensor) or type(value._v) in (float, bool) \
+        else int(np.size(value._v)) // points
+    skip = 1 if points > 1 else 0  # a batch's points run along axis 0
+    shapes = {name: () if isinstance(v, (float, bool)) else tuple(np.shape(v))[skip:]
+              for name, v in inputs.items()}
+    for name in plan.wrt:
+        variable = outcome.variables.get(name)
+        if name not in shapes and isinstance(variable, Tensor):
+            stored = variable._v
+            shapes[name] = () if isinstance(stored, (float, bool)) else \
+                tuple(np.shape(stored))[skip:]
+    request_size.check_request(plan.wrt, shapes, plan.order, limits, value_size=size)
+    request_size.check_tape(len(outcome.tape.operations()), plan.wrt, plan.order, limits)
 
 
 def _run(plan: Plan, inputs: Mapping[str, Any]) -> Any:

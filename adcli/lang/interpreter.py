@@ -45,7 +45,7 @@ from adcli.errors import (
     Setting,
     Span,
 )
-from adcli.lang import ast
+from adcli.lang import ast, time_limit
 from adcli.lang import builtins as B
 
 
@@ -58,6 +58,14 @@ class Limits:
     max_tensor_elements: int = 10**7
     max_source_chars: int = 1_000_000
     max_nesting: int = 100  # brackets and indented blocks
+    # Distinct partial derivatives one request may ask for, and the operations the
+    # tape's nested passes may record for them (estimated before they start; see
+    # adcli/derivatives/request_size.py).
+    max_partials: int = 10_000
+    max_tape_operations: int = 1_000_000
+    # Seconds a command, an API call or one REPL input may take in all (None: no limit);
+    # see adcli/lang/time_limit.py.
+    time_seconds: float | None = None
 
 
 # The limits a run gets when its caller names none. The CLI sets them once per
@@ -264,6 +272,7 @@ class _State:
         self.watch = watch
         self.check = check
         self.steps = 0
+        self.at: Span | None = None  # the loop or call that stepped last
         self.depth = 0
         self.globals: dict[str, Any] = {}
         self.last_assigned: str | None = None
@@ -335,6 +344,14 @@ class _State:
 
     def step(self, span: Span) -> None:
         self.steps += 1
+        self.tick(span)
+
+    def tick(self, span: Span) -> None:
+        """After a step at `span` was counted: the limits on steps and, every 1024 steps,
+        on time (off the main thread no alarm interrupts a loop)."""
+        self.at = span
+        if not self.steps & 1023 and time_limit.active():
+            time_limit.check()
         if self.steps > self.max_iterations:
             raise AdcliLimitError(
                 f"the program ran more than {self.max_iterations:,} loop iterations and calls",
@@ -646,10 +663,11 @@ class _Compiler:
         span = node.span
 
         def run_while(frame: dict) -> Any:
+            st.at = span
             while test(frame):
                 st.steps += 1
-                if st.steps > st.max_iterations:
-                    st.step(span)
+                if not st.steps & 1023 or st.steps > st.max_iterations:
+                    st.tick(span)
                 signal = body(frame)
                 if signal is not None:
                     if signal is _BREAK:
@@ -671,10 +689,11 @@ class _Compiler:
         session = scope.function is None and st.session
 
         def run_for(frame: dict) -> Any:
+            st.at = span
             for value in iterable(frame):
                 st.steps += 1
-                if st.steps > st.max_iterations:
-                    st.step(span)
+                if not st.steps & 1023 or st.steps > st.max_iterations:
+                    st.tick(span)
                 if session:
                     frame[name] = st.bind_global(name, value)
                 else:
@@ -1539,7 +1558,7 @@ def execute(
     sys.setrecursionlimit(max(old_limit, 40 * limits.max_call_depth + 20 * limits.max_nesting
                               + 2000))
     try:
-        with float_errors_ignored(), tape:
+        with float_errors_ignored(), tape, time_limit.doing("running the program"):
             for tensor in input_tensors.values():
                 tape.watch(tensor)
             for name in names & set(st.globals):
@@ -1561,6 +1580,10 @@ def execute(
         ) from None
     except MemoryError:
         raise AdcliLimitError("the program needs more memory than there is") from None
+    except time_limit.TimeLimitReached as reached:
+        if reached.span is None:  # the innermost run says where it was
+            reached.span, reached.source = st.at, source
+        raise
     finally:
         sys.setrecursionlimit(old_limit)
     return value, value_name, st, input_tensors
@@ -1594,6 +1617,15 @@ def run_program(
 ) -> RunResult:
     """Run a parsed program; see `adcli.lang.run` for the meaning of each argument."""
     limits = limits or default_limits()
+    with time_limit.time_limit(limits.time_seconds, "running the program"):
+        return _run_program(program, inputs, constants, of, limits, source, watch,
+                            check_finite, tape)
+
+
+def _run_program(program: ast.Program, inputs: Mapping[str, Any] | None,
+                 constants: Mapping[str, Any] | None, of: str | None, limits: Limits,
+                 source: str | None, watch: tuple[str, ...] | frozenset[str],
+                 check_finite: bool | None, tape: GradientTape | None) -> RunResult:
     inputs = dict(inputs or {})
     constants = dict(constants or {})
     watch_set = frozenset(watch)
