@@ -19,7 +19,7 @@ from adcli.derivatives import compute
 from adcli.derivatives.plan import Plan
 from adcli.derivatives.results import CheckRow, Result
 from adcli.engine.lazy_numpy import np
-from adcli.errors import AdcliUsageError
+from adcli.errors import AdcliUsageError, Setting
 
 
 def check(plan: Plan, inputs: Mapping[str, np.ndarray],
@@ -31,6 +31,11 @@ def check(plan: Plan, inputs: Mapping[str, np.ndarray],
         if name not in inputs:
             raise AdcliUsageError(f"check differentiates inputs only; '{name}' is not an input",
                                   parameter="wrt", name=name)
+    if not plan.wrt or plan.order < 1:
+        raise AdcliUsageError("there is nothing to check: check compares derivatives by "
+                              "inputs, and this request has none", parameter="at",
+                              hint="give an input the program reads, with", settings=(
+                                  Setting("at", name="x"),))
     base = compute.at_point(plan, inputs).with_arrays()
     rows = []
     for d in base.derivatives:

@@ -55,6 +55,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from adcli.derivatives import request_size
 from adcli.derivatives.plan import check_named_once, check_order
 from adcli.derivatives.program import MissingInputError, Program, execute, mapping
 from adcli.derivatives.results import (
@@ -76,6 +77,7 @@ from adcli.errors import (
     AdcliValueError,
     Setting,
 )
+from adcli.lang import default_limits
 
 DEEPEST = 20_000  # Python's recursion limit while SymPy works on a formula
 SIMPLIFY_MAX_OPS = 60  # sympy.simplify on formulas up to this many operations
@@ -221,6 +223,9 @@ def formulas(program: Program, wrt: Sequence[str] | str | None, order: int,
     if order > 0 and not variables:
         raise AdcliUsageError("the program reads no input: there is nothing to differentiate "
                               "with respect to", parameter="wrt")
+    # One formula per entry of each partial: refused at once when too many.
+    request_size.check_request(list(variables), {}, order, limits or default_limits(),
+                               value_size=int(np.size(done.value)))
     found = []
     warnings = []
     with _deep():

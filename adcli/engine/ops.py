@@ -37,7 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adcli.engine.lazy_numpy import np
-from adcli.engine.primitives import PRIMITIVES, bind, defprim, zero_gradient
+from adcli.engine.primitives import PRIMITIVES, bind, check_count, defprim, zero_gradient
 from adcli.engine.tensor import Tensor, Variable, as_dtype, scalar_tensor, to_array
 
 _brange = builtins.range
@@ -1318,8 +1318,19 @@ def _matmul_db(g: Tensor, ans: Tensor, a: Any, b: Any) -> Tensor:
     return _unbroadcast(matmul(_matrix_t(a), g), bsh)
 
 
+def _matmul_size(a: Any, b: Any) -> int:
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) < 2 or len(sb) < 2:
+        return max(np.size(a), np.size(b))  # a vector product is no larger than its inputs
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        return 0
+    return math.prod(batch) * sa[-2] * sb[-1]
+
+
 _matmul = defprim("matmul", "matmul", _matmul_da, _matmul_db, arity=2,
-                  doc="the matrix product a @ b")
+                  doc="the matrix product a @ b", size=_matmul_size)
 
 
 def matmul(a: Any, b: Any, name: str | None = None) -> Tensor:
@@ -1356,7 +1367,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
 _broadcast_to = defprim(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     lambda g, ans, x, shape: _unbroadcast(g, _shape(x)),
-    arity=1,
+    arity=1, size=lambda x, shape: math.prod(_as_shape(shape)),
     doc="x repeated along new or length-1 axes to `shape`",
 )
 
@@ -1400,7 +1411,7 @@ def _concat_vjp(k: int, g: Tensor, ans: Tensor, *xs: Any, axis: int) -> Tensor:
 
 
 _concat = defprim("concat", lambda *xs, axis: np.concatenate(xs, axis), arity=None,
-                  vjp_any=_concat_vjp,
+                  vjp_any=_concat_vjp, size=lambda *xs, axis: sum(map(np.size, xs)),
                   doc="tensors joined along an existing axis")
 
 
@@ -1420,7 +1431,7 @@ def _stack_vjp(k: int, g: Tensor, ans: Tensor, *xs: Any, axis: int) -> Tensor:
 
 
 _stack = defprim("stack", lambda *xs, axis: np.stack(xs, axis), arity=None,
-                 vjp_any=_stack_vjp,
+                 vjp_any=_stack_vjp, size=lambda *xs, axis: sum(map(np.size, xs)),
                  doc="tensors of one shape joined along a new axis")
 
 
@@ -1441,6 +1452,8 @@ def _tile_vjp(g: Tensor, ans: Tensor, x: Any, multiples: tuple[int, ...]) -> Ten
 
 
 _tile = defprim("tile", lambda x, multiples: np.tile(x, multiples), _tile_vjp, arity=1,
+                size=lambda x, multiples: np.size(x) * math.prod(
+                    max(int(m), 0) for m in np.ravel(multiples)),
                 doc="x repeated `multiples[i]` times along axis i")
 
 
@@ -1469,6 +1482,7 @@ def _scatter_impl(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
 
 _scatter = defprim("scatter", _scatter_impl,
                    lambda g, ans, v, index, shape: g[index], arity=1,
+                   size=lambda v, index, shape: math.prod(shape),
                    doc="zeros of `shape` with v added at `index` (the gradient of indexing)")
 _getitem = defprim("getitem", lambda x, index: x[index],
                    lambda g, ans, x, index: bind(_scatter, (g,), {"index": index,
@@ -1498,6 +1512,7 @@ def _diag_vjp(g: Tensor, ans: Tensor, v: Any) -> Tensor:
 
 
 _diag = defprim("diag", lambda v: np.diag(v), _diag_vjp, arity=1,
+                size=lambda v: np.size(v) ** 2,
                 doc="the square matrix with v on its diagonal")
 
 
@@ -1569,19 +1584,32 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) ->
     return constant(value, dtype)
 
 
+def _made(shape: tuple) -> tuple:
+    """`shape`, after checking it: sizes that are whole numbers, 0 or more and below
+    2^63 (a ValueError in words, not numpy's), and its entries against the active
+    element limit (TooLarge)."""
+    dims = tuple(int(d) for d in shape)
+    if any(d < 0 for d in dims):
+        raise ValueError(f"a shape cannot have negative sizes: {dims}")
+    if any(d >= 2**63 for d in dims) or math.prod(dims) >= 2**63:
+        raise ValueError(f"the shape {dims} has more entries than any tensor can hold")
+    check_count(math.prod(dims))
+    return dims
+
+
 def ones(shape: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     """A tensor of ones (float64 by default)."""
-    return Tensor._wrap(np.ones(_as_shape(shape), _creation_dtype(dtype)))
+    return Tensor._wrap(np.ones(_made(_as_shape(shape)), _creation_dtype(dtype)))
 
 
 def zeros(shape: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     """A tensor of zeros (float64 by default)."""
-    return Tensor._wrap(np.zeros(_as_shape(shape), _creation_dtype(dtype)))
+    return Tensor._wrap(np.zeros(_made(_as_shape(shape)), _creation_dtype(dtype)))
 
 
 def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     """A tensor of shape `dims` filled with `value` (differentiable in value)."""
-    shape = _as_shape(dims)
+    shape = _made(_as_shape(dims))
     if isinstance(value, Tensor):
         return broadcast_to(value, shape)
     return Tensor._wrap(np.full(shape, value, dtype=np.result_type(value, np.float64)
@@ -1601,6 +1629,7 @@ def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor
 def eye(num_rows: int, num_columns: int | None = None, dtype: Any = None,
         name: str | None = None) -> Tensor:
     """The identity matrix (num_rows x num_columns)."""
+    _made((int(num_rows), int(num_rows if num_columns is None else num_columns)))
     return Tensor._wrap(np.eye(int(num_rows), None if num_columns is None else int(num_columns),
                                dtype=_creation_dtype(dtype)))
 
@@ -1608,6 +1637,7 @@ def eye(num_rows: int, num_columns: int | None = None, dtype: Any = None,
 def linspace(start: Any, stop: Any, num: int, name: str | None = None) -> Tensor:
     """`num` evenly spaced values from start to stop, both included."""
     num = int(num)
+    _made((num,))
     if isinstance(start, Tensor) or isinstance(stop, Tensor):
         steps = np.arange(num, dtype=np.float64) / max(num - 1, 1)
         return start + (stop - start) * steps
@@ -1619,7 +1649,10 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
     """start, start + delta, ... below limit (TensorFlow's tf.range)."""
     if limit is None:
         start, limit = 0, start
-    values = np.arange(_raw(start), _raw(limit), _raw(delta))
+    first, last, step = _raw(start), _raw(limit), _raw(delta)
+    if step and math.isfinite(float(first)) and math.isfinite(float(last)):
+        _made((math.ceil((float(last) - float(first)) / float(step)),))
+    values = np.arange(first, last, step)
     return Tensor._wrap(values.astype(as_dtype(dtype)) if dtype is not None else values)
 
 

@@ -54,6 +54,7 @@ with its own kind of argument. Imports numpy and the tensor module.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -113,6 +114,12 @@ class Primitive:
     # numbers; ops.SCALAR_LAST_BIT names the others). `bind` runs only a scalar form of
     # the same numbers, so that a value never depends on which form computed it.
     scalar_ulps: int = 0
+    # The number of entries the numpy forward would make, from the raw arguments and
+    # the static parameters, found without making them, for a primitive whose output
+    # can be larger than its largest input (a broadcast, a stack, a tile): `bind`
+    # refuses an output over the active `element_limit` before it is allocated. None:
+    # never larger than an input.
+    size: Callable[..., int] | None = None
 
     @property
     def impl(self) -> Callable[..., Any]:
@@ -171,6 +178,61 @@ def dispatching(dispatch: Callable[..., Any]) -> Iterator[None]:
 _EMPTY: dict[str, Any] = {}
 
 
+class TooLarge(MemoryError):
+    """A tensor of `count` entries refused before it was made: more than the active
+    `element_limit` (`limit`). A MemoryError, which it prevents."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"a tensor of {count:,} entries is more than the limit of {limit:,}")
+        self.count, self.limit = count, limit
+
+
+# The largest number of entries an operation may make, innermost last (empty: any).
+# The language sets it for a program's run (Limits.max_tensor_elements).
+ELEMENT_LIMIT: list[int] = []
+
+
+@contextmanager
+def element_limit(limit: int) -> Iterator[None]:
+    """Inside, every operation that would make a tensor of more than `limit` entries
+    raises TooLarge before allocating it (`Primitive.size`, `check_count`)."""
+    ELEMENT_LIMIT.append(limit)
+    try:
+        yield
+    finally:
+        ELEMENT_LIMIT.pop()
+
+
+def check_count(count: int) -> None:
+    """Raise TooLarge when `count` entries are more than the active element limit: for
+    code that makes a tensor outside `bind` (ones, zeros, range, ...), before it does."""
+    if ELEMENT_LIMIT and count > ELEMENT_LIMIT[-1]:
+        raise TooLarge(count, ELEMENT_LIMIT[-1])
+
+
+def _entries(value: Any) -> int:
+    kind = type(value)
+    if kind is float or kind is int or kind is bool:
+        return 1
+    size = getattr(value, "size", None)
+    return size if type(size) is int else int(np.size(value))
+
+
+def broadcast_size(*args: Any, **params: Any) -> int:
+    """The entries of the arguments broadcast together (an elementwise result); 0 when
+    their shapes do not broadcast (the forward then says so)."""
+    if ELEMENT_LIMIT:
+        product = 1
+        for a in args:
+            product *= _entries(a)
+        if product <= ELEMENT_LIMIT[-1]:
+            return product  # the broadcast has no more entries than the product
+    try:
+        return math.prod(np.broadcast_shapes(*(np.shape(a) for a in args)))
+    except ValueError:
+        return 0
+
+
 def defprim(
     name: str,
     impl: Callable[..., Any] | str,
@@ -181,6 +243,7 @@ def defprim(
     doc: str = "",
     domain: str | None = None,
     scalar: Callable[..., Any] | None = None,
+    size: Callable[..., int] | None = None,
 ) -> Primitive:
     """Define and register a primitive; each name is defined exactly once.
 
@@ -188,21 +251,40 @@ def defprim(
     primitive, whose gradient is then `vjp_any`); when per-argument `vjps` are given
     there is one per argument (None for an argument without a gradient). `impl` is the
     numpy forward, or a numpy function's name (`"add"` for np.add). `scalar` is
-    the forward on Python floats (see `Primitive.scalar`), None where there is none."""
+    the forward on Python floats (see `Primitive.scalar`), None where there is none.
+    `size` counts the output's entries before it is made (`Primitive.size`); a
+    primitive of two or more arguments broadcasts them unless it gives its own."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is defined twice")
     if vjps and len(vjps) != arity:
         raise ValueError(f"primitive {name!r} has arity {arity} but {len(vjps)} gradient rules")
     prim = Primitive(name, impl, tuple(vjps), vjp_any, doc, frozenset(nondiff_args), arity,
-                     domain, scalar)
+                     domain, scalar, size=size if size is not None or not arity or arity < 2
+                     else broadcast_size)
     PRIMITIVES[name] = prim
     return prim
+
+
+def _check_size(prim: Primitive, raw: list, params: dict[str, Any]) -> None:
+    """Raise TooLarge when `prim` would make more entries than the element limit allows,
+    from the arguments' values (a Taylor series' is its first coefficient). Arguments
+    whose size cannot be told (a batched interpreter's) are left to the forward. Scalar
+    operations (the scalar path) make one entry and are not checked."""
+    try:
+        count = prim.size(*raw, **params)  # type: ignore[misc]
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return
+    if count > ELEMENT_LIMIT[-1]:
+        raise TooLarge(count, ELEMENT_LIMIT[-1])
 
 
 def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> Tensor:
     """Run `prim` on `args` (Tensors or plain values) and record it on following tapes."""
     params = params or _EMPTY
     if TAYLOR_DISPATCH:
+        if ELEMENT_LIMIT and prim.size is not None:
+            _check_size(prim, [a._value if isinstance(a, Tensor) else a for a in args],
+                        params)
         series = TAYLOR_DISPATCH[-1](prim, args, params)
         if series is not None:
             return series
@@ -242,6 +324,8 @@ def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> 
     # The numpy form takes a scalar Tensor's value as numpy's (np.float64, np.bool_:
     # strong types, where a Python float literal beside a float32 array is weak).
     raw = [a._value if isinstance(a, Tensor) else a for a in args]
+    if ELEMENT_LIMIT and prim.size is not None:
+        _check_size(prim, raw, params)
     out = Tensor._wrap(prim.impl(*raw, **params))
     if RECORDING_TAPES:
         record(prim, args, params, out)

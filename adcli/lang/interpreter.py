@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from typing import Any
 
 from adcli.engine import ops
 from adcli.engine.lazy_numpy import float_errors_ignored, np
+from adcli.engine.primitives import TooLarge, element_limit
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor, scalar_tensor
 from adcli.errors import (
@@ -159,6 +161,12 @@ _PY_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "less": operator.lt, "less_equal": operator.le, "equal": operator.eq,
     "not_equal": operator.ne, "greater": operator.gt, "greater_equal": operator.ge,
 }
+
+
+# numpy's words for a tensor of too many axes (it allows MAX_RANK).
+MAX_RANK = 64
+_RANK_MESSAGES = re.compile(r"dimensions must be within \[0, 64\]|maximum supported "
+                            r"dimension for an ndarray is")
 
 
 def _ieee(op: str, a: float, b: float) -> float:
@@ -824,7 +832,10 @@ class _Compiler:
                 )
             if len(values) * _size(values[0]) > limit:
                 raise self.too_big(len(values) * _size(values[0]), span)
-            return ops.stack(values)
+            try:
+                return ops.stack(values)
+            except (ValueError, IndexError, MemoryError) as error:
+                raise self.engine_error(error, span, "a tensor", tuple(values)) from None
 
         return literal
 
@@ -841,6 +852,11 @@ class _Compiler:
         for value in args:
             if isinstance(value, UserFunction) or value is None:
                 return AdcliTypeError(f"{what} cannot use {_describe(value)}", span)
+        if isinstance(error, TooLarge):
+            return self.too_big(error.count, span)
+        if _RANK_MESSAGES.search(str(error)):
+            return AdcliLimitError(f"{what} would have more than {MAX_RANK} axes; numpy's "
+                                   f"tensors have at most {MAX_RANK}", span)
         if isinstance(error, MemoryError):
             return AdcliLimitError(f"{what} needs more memory than there is", span)
         text = str(error)
@@ -1090,6 +1106,8 @@ class _Compiler:
             return int(value)
         if type(value) is float:
             if value.is_integer():
+                if abs(value) >= 2**63:
+                    raise AdcliValueError(f"{what} is out of range: {value!r}", span)
                 return int(value)
             raise AdcliValueError(f"{what} needs a whole number, not {value!r}", span)
         raise AdcliTypeError(f"{what} needs a whole number, not {_describe(value)}", span)
@@ -1310,7 +1328,10 @@ class _Compiler:
                 shape = tuple(self.whole(d(frame), f"{name}()", s)
                               for d, s in zip(dims, dim_spans, strict=False))
                 self.check_shape(shape, span)
-                return function(shape)
+                try:
+                    return function(shape)
+                except (ValueError, MemoryError) as error:
+                    raise self.engine_error(error, span, f"{name}()", shape) from None
 
             return ones_zeros
         positional, kw, spans = self._bind(node, name, entry.params, entry.required, args,
@@ -1558,7 +1579,8 @@ def execute(
     sys.setrecursionlimit(max(old_limit, 40 * limits.max_call_depth + 20 * limits.max_nesting
                               + 2000))
     try:
-        with float_errors_ignored(), tape, time_limit.doing("running the program"):
+        with float_errors_ignored(), tape, time_limit.doing("running the program"), \
+                element_limit(limits.max_tensor_elements):
             for tensor in input_tensors.values():
                 tape.watch(tensor)
             for name in names & set(st.globals):
