@@ -15,7 +15,7 @@ a scalar program, a Jacobian for a vector one, a Hessian at order 2).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adcli.derivatives import compute, plan
 from adcli.derivatives.plan import DIRECTION_LABEL, ENGINES, INTERPOLATED, UNCONNECTED
@@ -31,21 +31,25 @@ from adcli.derivatives.program import (
 )
 from adcli.derivatives.results import (
     Batch,
-    CheckRow,
     Derivative,
-    ExactTaylor,
-    Formula,
-    Formulas,
     Note,
     Result,
-    TapeRow,
-    TaylorResult,
     combinations,
     kind_of,
     label,
 )
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError, AdcliUsageError, Setting
+
+if TYPE_CHECKING:
+    from adcli.derivatives.results import (
+        CheckRow,
+        ExactTaylor,
+        Formula,
+        Formulas,
+        TapeRow,
+        TaylorResult,
+    )
 
 MIXED_ENGINE = INTERPOLATED
 
@@ -322,6 +326,15 @@ def session_tape_rows(session: Any) -> list[TapeRow]:
     from adcli.derivatives.tape_view import session_rows
 
     return session_rows(session)
+
+
+def __getattr__(name: str) -> Any:
+    # The other commands' result types, made on first use (adcli.derivatives.results).
+    from adcli.derivatives import results
+
+    if name in results._LATER:
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

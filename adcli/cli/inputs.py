@@ -19,7 +19,6 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
 from typing import IO, Any
 
 import click
@@ -33,26 +32,33 @@ class InputError(click.UsageError):
     """A malformed option: names the option and shows a correct example (exit code 2)."""
 
 
-@dataclass(frozen=True)
+# Plain classes, not dataclasses, here and below: making a dataclass costs about a
+# millisecond of every call's start-up (issue 15).
+
+
 class Assignment:
-    option: str
-    name: str
-    text: str
+    """NAME=TEXT as given to `option` (--at, --let, --dir)."""
+
+    __slots__ = ("option", "name", "text")
+
+    def __init__(self, option: str, name: str, text: str) -> None:
+        self.option, self.name, self.text = option, name, text
 
 
-@dataclass(frozen=True)
 class Chunk:
     """Up to CHUNK_ROWS points: each input's values along axis 0, and for a points file
-    the rows as written (without line ends) with their delimiter."""
+    the rows as written (without line ends) with their delimiter. With `keep_texts`,
+    `texts` holds each varying input's points as texts (a precision evaluates them
+    exactly, so that 0.1 is the decimal 0.1, not the float64 nearest it). `single`: the
+    one point of --at values alone (no grid, no points file)."""
 
-    columns: dict[str, np.ndarray]
-    text: list[str] | None = None
-    delimiter: str = ","
-    # With `keep_texts`: each varying input's points as texts (a precision evaluates them
-    # exactly, so that 0.1 is the decimal 0.1, not the float64 nearest it).
-    texts: dict[str, list[str]] | None = None
-    # The one point of --at values alone (no grid, no points file).
-    single: bool = False
+    __slots__ = ("columns", "text", "delimiter", "texts", "single")
+
+    def __init__(self, columns: dict[str, np.ndarray], text: list[str] | None = None,
+                 delimiter: str = ",", texts: dict[str, list[str]] | None = None,
+                 single: bool = False) -> None:
+        self.columns, self.text, self.delimiter = columns, text, delimiter
+        self.texts, self.single = texts, single
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 1
@@ -66,18 +72,19 @@ def _one_point(value: Any) -> Any:
     return value[np.newaxis]
 
 
-@dataclass(frozen=True)
 class PointSource:
-    """Fixed inputs, grid axes, or a points file: together, every point to evaluate."""
+    """Fixed inputs, grid axes, or a points file: together, every point to evaluate.
+    `ranges`: START, STOP and COUNT of each range as written, when the points' texts are
+    kept; `constants`: the --let names, which a points file must not name again."""
 
-    fixed: dict[str, np.ndarray]
-    axes: list[tuple[str, np.ndarray]]
-    points_file: IO[str] | None
-    order: list[str]
-    # START, STOP and COUNT of each range as written, when the points' texts are kept.
-    ranges: dict[str, tuple[str, str, int]] | None = None
-    # The --let names, which a points file must not name again.
-    constants: frozenset[str] = frozenset()
+    __slots__ = ("fixed", "axes", "points_file", "order", "ranges", "constants")
+
+    def __init__(self, fixed: dict[str, np.ndarray], axes: list[tuple[str, np.ndarray]],
+                 points_file: IO[str] | None, order: list[str],
+                 ranges: dict[str, tuple[str, str, int]] | None = None,
+                 constants: frozenset[str] = frozenset()) -> None:
+        self.fixed, self.axes, self.points_file, self.order = fixed, axes, points_file, order
+        self.ranges, self.constants = ranges, constants
 
     @property
     def many(self) -> bool:
@@ -112,7 +119,8 @@ class PointSource:
 
     def detached(self) -> PointSource:
         """This source without its points file: what `parse` needs, and can be pickled."""
-        return replace(self, points_file=None)
+        return PointSource(self.fixed, self.axes, None, self.order, self.ranges,
+                           self.constants)
 
     def parse(self, raw: RawChunk) -> Chunk | None:
         """The points of a raw chunk; None for lines of a points file that are all blank.

@@ -14,14 +14,17 @@ import re
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from adcli.api import Batch, CheckRow, TapeRow, label
+from adcli.api import Batch, label
+
+if TYPE_CHECKING:
+    from adcli.api import CheckRow, TapeRow
 from adcli.engine.lazy_numpy import np
 
 # Spaces at the end of a line, with any colour codes among or after them (kept).

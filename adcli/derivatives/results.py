@@ -248,8 +248,7 @@ def _stack(values: Sequence[Any]) -> Any:
     return np.stack([np.asarray(v) for v in values])
 
 
-@dataclass(frozen=True)
-class TaylorResult:
+class TaylorResult:  # a frozen dataclass, made on first use (see _LATER)
     """A program's Taylor polynomial at a point along a direction.
 
     coefficients[k] = f^(k)(a)[v, ..., v] / k! and derivatives[k] = f^(k)(a)[v, ..., v]
@@ -266,8 +265,7 @@ class TaylorResult:
     engine: str = "taylor"
 
 
-@dataclass(frozen=True)
-class Formula:
+class Formula:  # a frozen dataclass, made on first use (see _LATER)
     """One derivative as a formula: d^order f / d wrt[0] ... d wrt[-1] (order 0: f).
 
     `expr` is the SymPy expression (a numpy object array of them for a tensor value),
@@ -287,8 +285,7 @@ class Formula:
         return label(self.wrt, unicode, partial)
 
 
-@dataclass(frozen=True)
-class Formulas:
+class Formulas:  # a frozen dataclass, made on first use (see _LATER)
     """`adcli diff`: every distinct order-`order` partial of a program by `wrt`, as
     formulas, in the JSON order (`combinations`). `inputs` are the names the program
     reads (each a real symbol in the formulas), in the order it reads them."""
@@ -331,8 +328,7 @@ class Formulas:
         raise KeyError(f"no formula by {', '.join(wrt)}; computed: {computed}")
 
 
-@dataclass(frozen=True)
-class ExactTaylor:
+class ExactTaylor:  # a frozen dataclass, made on first use (see _LATER)
     """A program's Taylor polynomial with exact coefficients (`adcli taylor --exact`).
 
     `coefficients[k]` = f^(k)(a)[v, ..., v] / k! and `derivatives[k]` = f^(k)(a)[v, ..., v]
@@ -353,8 +349,7 @@ class ExactTaylor:
     latex: str
 
 
-@dataclass(frozen=True)
-class TapeRow:
+class TapeRow:  # a frozen dataclass, made on first use (see _LATER)
     """One recorded operation, or an input, as `adcli tape` shows it."""
 
     index: int
@@ -365,8 +360,7 @@ class TapeRow:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class CheckRow:
+class CheckRow:  # a frozen dataclass, made on first use (see _LATER)
     """An automatic derivative beside its finite-difference estimate."""
 
     wrt: tuple[str, ...]
@@ -464,3 +458,21 @@ def unused_input_warnings(derivatives: Iterable[Derivative],
             warnings.append(Note(f"the result does not depend on the input '{d.wrt[0]}'",
                                  "unused-input"))
     return warnings
+
+
+# The result types of the other commands (taylor, diff, tape, check) become frozen
+# dataclasses the first time they are looked up, through the module's __getattr__, as
+# adcli/lang/ast.py's nodes do: making one costs about 1.3 ms, and the one-point
+# commands (grad, eval, jacobian) need none of them. The classes are the same objects
+# on every lookup.
+_LATER = ("TaylorResult", "Formula", "Formulas", "ExactTaylor", "TapeRow", "CheckRow")
+_PENDING: dict[str, type] = {name: globals().pop(name) for name in _LATER}
+
+
+def __getattr__(name: str) -> Any:
+    pending = _PENDING.pop(name, None)
+    if pending is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    made = dataclass(frozen=True)(pending)
+    globals()[name] = made
+    return made
