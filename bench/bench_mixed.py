@@ -21,9 +21,13 @@ import time
 
 from adcli import api
 from adcli.derivatives import interpolated as mixed_partials
+from adcli.lang import Limits
 
 PROGRAM = "sin(x)*exp(y)/(1+x*x+z*z)"
 POINT = {"x": 0.3, "y": -0.2, "z": 0.7}
+
+
+NESTED = Limits(max_tape_operations=10**12)
 
 
 def timed(call: object, budget: float, most: int = 7) -> tuple[float, object]:
@@ -66,8 +70,10 @@ def main() -> None:
             first = time.perf_counter() - start
             t_interp, interp = timed(lambda w=wrt, k=order: api.differentiate(
                 program, POINT, w, k, engine="taylor"), args.budget)
+            # The tape's nested passes at these orders pass the default estimate limit
+            # (issue 16); this comparison raises it.
             t_tape, tape = timed(lambda w=wrt, k=order: api.differentiate(
-                program, POINT, w, k, engine="tape"), args.budget)
+                program, POINT, w, k, engine="tape", limits=NESTED), args.budget)
             assert interp.engine == api.MIXED_ENGINE
             # A single point is verified: where the nested tapes' sums cancelled, the
             # answer was recomputed with mpmath (marked *), and that time is the tape's.

@@ -152,15 +152,18 @@ def results_table(batch: Batch, title: str, digits: int, partial: bool,
     partial = partial or len({name for d in batch.derivatives for name in d.wrt}) > 1
     if len(batch) == 1:
         result = batch.point(0)
-        rows = [("f", cell(result.value, digits), _shape_note(result.value))]
+        # Labels and notes are Text, never markup: rich would read `[...]` in them as
+        # style tags (and parse every str for markup and emoji codes).
+        rows = [(Text("f"), cell(result.value, digits), Text(_shape_note(result.value)))]
         for d in result.derivatives:
             note = (d.reason or "") if d.value is None and reasons else _shape_note(d.value)
-            rows.append((label(d.wrt, unicode, partial), cell(d.value, digits), note))
+            rows.append((Text(label(d.wrt, unicode, partial)), cell(d.value, digits),
+                         Text(note)))
         table = Table(title=title, box=box.ROUNDED, title_justify="left")
-        table.add_column("", style="bold")
-        table.add_column("value", justify="right", overflow="fold")
-        if any(note for *_, note in rows):
-            table.add_column("", style="dim", overflow="fold")
+        table.add_column(Text(""), style="bold")
+        table.add_column(Text("value"), justify="right", overflow="fold")
+        if any(note.plain for *_, note in rows):
+            table.add_column(Text(""), style="dim", overflow="fold")
         else:
             rows = [row[:2] for row in rows]
         for row in rows:

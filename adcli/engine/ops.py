@@ -1650,8 +1650,10 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
     if limit is None:
         start, limit = 0, start
     first, last, step = _raw(start), _raw(limit), _raw(delta)
-    if step and math.isfinite(float(first)) and math.isfinite(float(last)):
-        _made((math.ceil((float(last) - float(first)) / float(step)),))
+    if not step:
+        raise ValueError("range() step must not be zero")
+    if math.isfinite(float(first)) and math.isfinite(float(last)):
+        _made((max(math.ceil((float(last) - float(first)) / float(step)), 0),))
     values = np.arange(first, last, step)
     return Tensor._wrap(values.astype(as_dtype(dtype)) if dtype is not None else values)
 

@@ -408,23 +408,29 @@ class _Scope:
                       self.loop_depth + 1)
 
 
+# The walks below tell nodes by their class's name, not by isinstance: a node class is
+# made on first use (adcli/lang/ast.py, about 1 ms each), and a program that has no
+# loop must not pay for making the For class only to learn that.
+
+
 def _assigned_names(body: tuple[ast.Stmt, ...]) -> set[str]:
     """Names bound in a block (not inside nested defs): assignments, loop targets, defs."""
     names: set[str] = set()
     stack = list(body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.Assign, ast.AugAssign)):
+        kind = type(node).__name__
+        if kind == "Assign" or kind == "AugAssign":
             names.add(node.target.id)
-        elif isinstance(node, ast.For):
+        elif kind == "For":
             names.add(node.target.id)
             stack.extend(node.body)
-        elif isinstance(node, ast.If):
+        elif kind == "If":
             stack.extend(node.body)
             stack.extend(node.orelse)
-        elif isinstance(node, ast.While):
+        elif kind == "While":
             stack.extend(node.body)
-        elif isinstance(node, ast.FunctionDef):
+        elif kind == "FunctionDef":
             names.add(node.name)
     return names
 
@@ -451,18 +457,18 @@ def differentiated_names(program: ast.Program) -> frozenset[str]:
     """Names used as the `x` of grad/jacobian/hessian anywhere in the program."""
     names = set()
     for node in _walk(program):
-        if isinstance(node, ast.Call) and node.func.id in ("grad", "jacobian", "hessian"):
-            if len(node.args) >= 2 and isinstance(node.args[1], ast.Name):
+        if type(node).__name__ == "Call" and node.func.id in ("grad", "jacobian", "hessian"):
+            if len(node.args) >= 2 and type(node.args[1]).__name__ == "Name":
                 names.add(node.args[1].id)
             for keyword in node.keywords:
-                if keyword.name == "x" and isinstance(keyword.value, ast.Name):
+                if keyword.name == "x" and type(keyword.value).__name__ == "Name":
                     names.add(keyword.value.id)
     return frozenset(names)
 
 
 def mentioned_names(program: ast.Program) -> frozenset[str]:
     """Every name the program's text reads or calls, in any scope."""
-    return frozenset(node.id for node in _walk(program) if isinstance(node, ast.Name))
+    return frozenset(node.id for node in _walk(program) if type(node).__name__ == "Name")
 
 
 # ---- the compiler ----------------------------------------------------------------
@@ -474,7 +480,7 @@ class _Compiler:
         self.program = program
         self.global_names = frozenset(_assigned_names(program.body))
         self.function_names = frozenset(
-            n.name for n in _walk(program) if isinstance(n, ast.FunctionDef)
+            n.name for n in _walk(program) if type(n).__name__ == "FunctionDef"
         ) | frozenset(  # functions an earlier input of a session defined
             k for k, v in state.globals.items() if isinstance(v, UserFunction)
         )
@@ -819,6 +825,8 @@ class _Compiler:
         def literal(frame: dict) -> Any:
             values = [e(frame) for e in elements]
             if all(type(v) is float or type(v) is bool for v in values):
+                if len(values) > limit:
+                    raise self.too_big(len(values), span)
                 return Tensor(np.array(values, dtype=np.float64))
             values = [_float_tensor(v) for v in values]
             for v in values:
@@ -876,18 +884,6 @@ class _Compiler:
             return AdcliTypeError(f"{what}{text}", span)
         return AdcliValueError(f"{what}{text}", span)
 
-    def check_broadcast(self, a: Any, b: Any, span: Span) -> None:
-        """Refuse a broadcast whose result would pass the element limit, before numpy tries."""
-        sa = _shape(a)
-        sb = _shape(b)
-        if sa and sb and math.prod(sa) * math.prod(sb) > self.st.max_elements:
-            try:
-                out = np.broadcast_shapes(sa, sb)
-            except ValueError:
-                return  # the engine reports the mismatch with both shapes
-            if math.prod(out) > self.st.max_elements:
-                raise self.too_big(math.prod(out), span)
-
     def expr_BinOp(self, node: ast.BinOp, scope: _Scope) -> Callable[[dict], Any]:
         op = node.op
         left = self.expr(node.left, scope)
@@ -909,10 +905,8 @@ class _Compiler:
                     f"'@' needs tensors of rank 1 or more, not {_describe(a)} and "
                     f"{_describe(b)}; use '*' for numbers", span,
                 )
-            if isinstance(a, Tensor) and isinstance(b, Tensor):
-                self.check_broadcast(a, b, span)
             try:
-                return engine(a, b)
+                return engine(a, b)  # a broadcast over the element limit: TooLarge
             except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError) as error:
                 raise self.engine_error(error, span, label, (a, b)) from None
 
@@ -1345,7 +1339,6 @@ class _Compiler:
         pos_whole = tuple(params[k] in whole for k in range(len(positional)))
         kw_whole = {k: k in whole for k in kw}
         makes_shape = entry.op_name in ("ones", "zeros", "fill", "broadcast_to", "reshape")
-        creation = entry.op_name in ("eye", "linspace", "range", "tile")
         check = st.check
 
         def prepare(frame: dict) -> tuple[list, dict]:
@@ -1379,8 +1372,6 @@ class _Compiler:
                     values[1] if len(values) > 1 else kwargs.get("shape"))
                 if shape is not None:
                     self.check_shape(shape if isinstance(shape, tuple) else (shape,), span)
-            elif creation:
-                self.check_creation(entry.op_name, values, kwargs, span)
             try:
                 result = function(*values, **kwargs)
             except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError) as error:
@@ -1399,29 +1390,6 @@ class _Compiler:
             raise AdcliValueError(f"a shape cannot have negative sizes: {dims}", span)
         count = math.prod(d for d in dims if d != -1)
         if count > self.st.max_elements:
-            raise self.too_big(count, span)
-
-    def check_creation(self, op: str, values: list, kwargs: dict, span: Span) -> None:
-        count = 0
-        if op == "eye":
-            rows = values[0] if values else kwargs.get("num_rows", 0)
-            cols = values[1] if len(values) > 1 else kwargs.get("num_columns") or rows
-            count = rows * cols
-        elif op == "linspace":
-            count = values[2] if len(values) > 2 else kwargs.get("num", 0)
-        elif op == "range":
-            bounds = values + [kwargs[k] for k in ("limit", "delta") if k in kwargs]
-            if len(bounds) == 1:
-                bounds = [0, bounds[0]]
-            delta = bounds[2] if len(bounds) > 2 else 1
-            if delta == 0:
-                raise AdcliValueError("range() step must not be zero", span)
-            count = len(range(bounds[0], bounds[1], delta))
-        elif op == "tile":
-            multiples = values[1] if len(values) > 1 else kwargs.get("multiples", 1)
-            multiples = multiples if isinstance(multiples, tuple) else (multiples,)
-            count = _size(values[0]) * math.prod(max(m, 0) for m in multiples)
-        if isinstance(count, int) and count > self.st.max_elements:
             raise self.too_big(count, span)
 
     def _language_call(self, node: ast.Call, name: str, args: tuple,
