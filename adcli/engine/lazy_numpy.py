@@ -6,10 +6,10 @@ about 80 ms, most of a one-shot `adcli grad` at one point; scalars run on the
 primitives' scalar forms instead, see adcli/engine/primitives.py).
 
 `np` is a module object that stands for numpy. Its first attribute lookup imports
-numpy and copies numpy's namespace into it, so that every later lookup (`np.add`,
-`isinstance(x, np.ndarray)`) is a plain module-dictionary lookup, as fast as on numpy
-itself; a name numpy creates later (its lazily imported submodules) is looked up on
-numpy. Module-level code must therefore not touch `np.<name>`: a numpy function a
+numpy and copies numpy's namespace into it, then makes it a plain module, so that
+every later lookup (`np.add`, `isinstance(x, np.ndarray)`) is a module-dictionary
+lookup, as fast as on numpy itself; a name numpy creates later (its lazily imported
+submodules) is looked up by numpy's own module __getattr__. Module-level code must therefore not touch `np.<name>`: a numpy function a
 module needs at import time is named by a string and looked up when first called (see
 `defprim`'s `impl`). `loaded()` says whether numpy has been imported yet.
 
@@ -42,6 +42,10 @@ class _OnDemand(types.ModuleType):
             self.__dict__.update(
                 (k, v) for k, v in numpy.__dict__.items() if k not in ("__name__", "__spec__")
             )
+            # A plain module from now on: a class with __getattr__ makes every lookup
+            # take CPython's slow attribute hook (about 5% of a scalar tape loop). Names
+            # numpy makes later come from numpy's own module __getattr__, copied above.
+            self.__class__ = types.ModuleType
             if _QUIET and not _SAVED:
                 _SAVED.append(numpy.seterr(all="ignore"))
         return getattr(numpy, name)
