@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import IO, Any
 
 from adcli.api import Batch, Result, label
@@ -27,11 +27,18 @@ _RAW = "@@adcli-decimal:"
 _SLICE_ROWS = 8192
 
 
+def is_decimal(value: Any) -> bool:
+    """Whether `value` is a decimal.Decimal (a result at --precision D), without importing
+    decimal: no value can be one before something imported it."""
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(value, decimal.Decimal)
+
+
 def number(value: Any) -> Any:
     """A JSON-ready number: floats keep every digit; nan and infinities become strings.
     A Decimal (a result at --precision D) keeps its D digits: `dumps` writes it as raw
     JSON number text, which may be as long as it needs."""
-    if isinstance(value, Decimal):
+    if is_decimal(value):
         if value.is_nan():
             return "nan"
         if value.is_infinite():
@@ -61,7 +68,7 @@ def dumps(obj: Any, indent: int | None = None) -> str:
 
 def decimal_text(value: Any) -> str:
     """A number at full precision for CSV and plain text: Decimals as their digits."""
-    if isinstance(value, Decimal):
+    if is_decimal(value):
         return "nan" if value.is_nan() else ("inf" if value > 0 else "-inf") \
             if value.is_infinite() else str(value)
     return repr(float(value))
@@ -379,7 +386,7 @@ def polynomial(result: Any) -> str | None:
         float(v) == 1.0 for v in result.direction.values())
     if one_input:
         point = np.asarray(result.inputs[names[0]]).reshape(())[()]
-        text = decimal_text(point) if isinstance(point, Decimal) else repr(float(point))
+        text = decimal_text(point) if is_decimal(point) else repr(float(point))
         variable = names[0] if float(point) == 0 else f"({names[0]} - {text})"
         if float(point) < 0:
             variable = f"({names[0]} + {text.lstrip('-')})"
@@ -389,7 +396,7 @@ def polynomial(result: Any) -> str | None:
     for k, c in enumerate(coefficients.tolist()):
         if float(c) == 0:
             continue
-        number = decimal_text(c) if isinstance(c, Decimal) else repr(float(c))
+        number = decimal_text(c) if is_decimal(c) else repr(float(c))
         sign = "-" if number.startswith("-") else "+"
         number = number.lstrip("-")
         power = "" if k == 0 else (variable if k == 1 else f"{variable}^{k}")

@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -22,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from adcli.api import Batch, label
+from adcli.cli.render import is_decimal
 
 if TYPE_CHECKING:
     from adcli.api import CheckRow, TapeRow
@@ -68,7 +68,7 @@ def fmt(value: Any, digits: int) -> str:
         pass  # the common case first: a Python float needs no numpy
     elif isinstance(value, bool) or isinstance(value, np.bool_):
         return "True" if value else "False"
-    if isinstance(value, Decimal):
+    if is_decimal(value):
         return str(value)  # a --precision result shows all its digits
     value = float(value)
     if value != value:

@@ -9,16 +9,15 @@ primitives' scalar forms instead, see adcli/engine/primitives.py).
 numpy and copies numpy's namespace into it, then makes it a plain module, so that
 every later lookup (`np.add`, `isinstance(x, np.ndarray)`) is a module-dictionary
 lookup, as fast as on numpy itself; a name numpy creates later (its lazily imported
-submodules) is looked up by numpy's own module __getattr__. Module-level code must therefore not touch `np.<name>`: a numpy function a
-module needs at import time is named by a string and looked up when first called (see
-`defprim`'s `impl`). `loaded()` says whether numpy has been imported yet.
+submodules) is looked up by numpy's own module __getattr__. Module-level code must
+therefore not touch `np.<name>`: a numpy function a module needs at import time is
+named by a string and looked up when first called (see `defprim`'s `impl`).
 
 Imports only the standard library (and numpy, on first use).
 """
 
 from __future__ import annotations
 
-import sys
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,11 +51,6 @@ class _OnDemand(types.ModuleType):
 
 
 np: Any = _OnDemand("numpy", "numpy, imported on first attribute lookup")
-
-
-def loaded() -> bool:
-    """Whether numpy has been imported in this process (by adcli or by anyone else)."""
-    return "numpy" in sys.modules
 
 
 @contextmanager

@@ -18,8 +18,6 @@ Imports the standard library and adcli.errors only.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,11 +68,16 @@ def doing(phase: str) -> Iterator[None]:
 
 
 def _alarm(signum: int, frame: Any) -> None:
+    import signal
+
     signal.setitimer(signal.ITIMER_REAL, _REPEAT)  # again, in case it is swallowed
     raise TimeLimitReached
 
 
 def _uses_signal() -> bool:
+    import signal  # here: a call without a time limit never needs it
+    import threading
+
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
@@ -97,6 +100,8 @@ def time_limit(seconds: float | None, what: str = "running") -> Iterator[None]:
     phases = len(_PHASES)
     signalled = _uses_signal()
     if signalled:
+        import signal
+
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, max(min(deadline, outer or deadline)
                                                  - time.monotonic(), 1e-3))
