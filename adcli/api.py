@@ -197,6 +197,8 @@ def hessian(program: str | Program, at: Mapping[str, Any], wrt: Sequence[str] | 
             f"hessian needs a scalar program, but its value has shape {result.value.shape}",
             hint="use `adcli jacobian` for vector-valued programs")
     names = list(wrt) if wrt else list(result.inputs)
+    if not names:
+        raise _nothing_to_differentiate()
     matrix, labels = hessian_matrix(result, names)
     return result, matrix, labels
 
@@ -204,9 +206,12 @@ def hessian(program: str | Program, at: Mapping[str, Any], wrt: Sequence[str] | 
 def tape_rows(program: str | Program, at: Mapping[str, Any],
               let: Mapping[str, Any] | None = None, of: str | None = None,
               limits: Any = None) -> tuple[Result, list[TapeRow]]:
-    """The recorded tape of one run, one row per input and operation, with adjoints."""
+    """The recorded tape of one run, one row per input and operation, with adjoints.
+    Raises AdcliUsageError when there is no input (the tape then records nothing)."""
     from adcli.derivatives.tape_view import program_rows
 
+    if not mapping(at, "at"):
+        raise _nothing_to_differentiate()
     return program_rows(as_program(program, limits), at, input_values(let, parameter="let"),
                         of, limits)
 
@@ -300,6 +305,13 @@ def exact_taylor(program: str | Program, at: Mapping[str, Any], order: int,
 
     return symbolic_backend.exact_taylor(as_program(program, limits), at, order, direction,
                                          let, of, limits)
+
+
+def _nothing_to_differentiate() -> AdcliUsageError:
+    return AdcliUsageError("there is no input: nothing is differentiated, and nothing is "
+                           "recorded", parameter="at",
+                           hint="give an input the program reads, with",
+                           settings=(Setting("at", name="x"),))
 
 
 def _constants(let: Mapping[str, Any] | None, values: dict[str, np.ndarray],

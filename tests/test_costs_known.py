@@ -6,6 +6,7 @@ the installed `adcli`."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -141,3 +142,37 @@ def test_check_without_an_input_is_a_usage_error() -> None:
     code, out, err, _took = _adcli("check", "sin(1)", "--format", "plain")
     assert (code, out) == (2, "")
     assert "there is nothing to check" in err
+
+
+# -- found by bench/fuzz.py ----------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["hessian", "out = 1; for i in range(n): out = out * 2", "--let", "n=10", "--format",
+     "plain"],
+    ["tape", "x = [[1, 2], [3, 4]]; x @ x", "--format", "plain"],
+])
+def test_hessian_and_tape_without_an_input_are_usage_errors(args: list[str]) -> None:
+    code, out, err, _took = _adcli(*args)
+    assert (code, out) == (2, "")
+    assert "there is no input" in err and "--at x=VALUE" in err
+
+
+def test_a_range_of_more_points_than_the_element_limit_is_refused() -> None:
+    code, out, err, _took = _adcli("--max-elements", "100000", "grad", "sin(x)", "--at",
+                                   "x=0:pi:9223372036854775808", "--format", "csv")
+    assert (code, out) == (2, "")
+    assert "9,223,372,036,854,775,808 points are more than the limit of 100,000" in err
+
+
+def test_derivatives_of_more_than_64_axes_are_refused_before_the_passes() -> None:
+    program = "x^" + "[" * 63 + "2" + "]" * 63 + " * y + y^3"
+    code, out, err, _took = _adcli("hessian", program, "--at", "x=1", "--at", "y=2")
+    assert code == 1
+    assert "numpy's tensors have at most 64" in err and "internal error" not in err
+
+
+def test_the_hessian_of_a_one_entry_tensor_value_is_shown() -> None:
+    code, out, err, _took = _adcli("hessian", "x^[[[2]]] * y + y^3", "--at", "x=1", "--at",
+                                   "y=2", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["hessian"] == [[4.0, 2.0], [2.0, 12.0]]  # of x^2 y + y^3 at (1, 2)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import itertools
+import math
 import os
 import sys
 import warnings
@@ -93,7 +94,7 @@ class PointSource:
     def total(self) -> int | None:
         if self.points_file is not None:
             return None
-        return int(np.prod([len(v) for _, v in self.axes])) if self.axes else 1
+        return math.prod(len(v) for _, v in self.axes) if self.axes else 1
 
     def chunks(self) -> Iterator[Chunk]:
         """Chunks of points: each maps every input to an array with the points on axis 0."""
@@ -545,6 +546,13 @@ def parse_range(assignment: Assignment, constants: dict[str, Any]) -> np.ndarray
     if not count.is_integer() or count < 1:
         raise InputError(f"{assignment.option} {assignment.name}: COUNT must be a whole number "
                          f"of 1 or more, for example {example}")
+    from adcli.lang import default_limits
+
+    limit = default_limits().max_tensor_elements
+    if count > limit:  # the range is held as one array of its points
+        raise InputError(f"{assignment.option} {assignment.name}: {count:,.0f} points are more "
+                         f"than the limit of {limit:,} elements (adcli --max-elements N "
+                         f"raises it), for example {example}")
     try:
         if np.isfinite(stop - start):
             return np.linspace(start, stop, int(count))
@@ -590,6 +598,10 @@ def parse_points(ats: tuple[str, ...], points: IO[str] | None,
                                        assignment.text[a + 1:b].strip(), len(grid))
         else:
             fixed[assignment.name] = evaluate_value(assignment, constants)
+    if math.prod(len(grid) for _, grid in axes) >= 2**63:
+        raise InputError("the grid has " + " x ".join(f"{len(g):,}" for _, g in axes)
+                         + " points, more than a stream can number; give fewer points per "
+                         "range")
     if points is not None and axes:
         raise InputError("use either --points or ranges in --at, not both")
     return PointSource(fixed, axes, points, order, ranges if keep_texts else None,

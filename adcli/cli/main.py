@@ -821,7 +821,7 @@ def hessian_command(program: str | None, file: IO[str] | None, lets: tuple[str, 
         at = ", ".join(f"{k} = {tables.inline(v, digits)}" for k, v in result.inputs.items())
         tables.console().print(tables.matrix_table(
             matrix, names_text, _title(text), digits,
-            f"Hessian at {at}; value {tables.fmt(result.value, digits)}; {result.mode}"))
+            f"Hessian at {at}; value {tables.inline(result.value, digits)}; {result.mode}"))
         return
     obj = _with_mode(render.point_object(result), result)
     obj["hessian"] = render.json_value(matrix)

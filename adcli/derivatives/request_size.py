@@ -60,11 +60,17 @@ def entries(sizes: Sequence[int], order: int, value_size: int = 1,
     return total
 
 
+MAX_RANK = 64  # numpy's most axes
+
+
 def check_request(names: Sequence[str], shapes: dict[str, tuple[int, ...]], order: int,
-                  limits: Any, directional: bool = False, value_size: int = 1) -> None:
-    """Refuse a request with more partials than `limits.max_partials`, or whose
-    derivatives hold more numbers than `limits.max_tensor_elements` (with a value of
-    `value_size` entries). Raises AdcliLimitError."""
+                  limits: Any, directional: bool = False,
+                  value_shape: tuple[int, ...] = ()) -> None:
+    """Refuse a request with more partials than `limits.max_partials`, whose derivatives
+    hold more numbers than `limits.max_tensor_elements` (for a value of `value_shape`),
+    or have more axes than numpy's 64 (the value's, then each variable's). Raises
+    AdcliLimitError."""
+    value_size = math.prod(value_shape)
     count = partials(len(names), order, directional)
     if count > limits.max_partials:
         raise AdcliLimitError(
@@ -73,6 +79,16 @@ def check_request(names: Sequence[str], shapes: dict[str, tuple[int, ...]], orde
             f"of {limits.max_partials:,}",
             hint="ask for a lower order or fewer variables, or raise the limit",
             limit="max_partials", settings=(Setting("max_partials", limit=True),))
+    ranks = [len(shapes.get(name, ())) for name in names]
+    axes = len(value_shape) + order * max(ranks, default=0)
+    # The Jacobian pass of each order carries its seeds on one more axis (scalars take
+    # gradients, no Jacobians).
+    if axes and not directional and axes + order > MAX_RANK:
+        raise AdcliLimitError(
+            f"the derivatives would have {axes} axes (the value's {len(value_shape)} and "
+            f"{order} times a variable's {max(ranks)}), and the passes of {order} orders "
+            f"one more each; numpy's tensors have at most {MAX_RANK}",
+            hint="ask for a lower order, or differentiate by fewer axes")
     sizes = [math.prod(shapes.get(name, ())) for name in names]
     if directional:
         sizes = [1]

@@ -225,7 +225,7 @@ def formulas(program: Program, wrt: Sequence[str] | str | None, order: int,
                               "with respect to", parameter="wrt")
     # One formula per entry of each partial: refused at once when too many.
     request_size.check_request(list(variables), {}, order, limits or default_limits(),
-                               value_size=int(np.size(done.value)))
+                               value_shape=tuple(np.shape(done.value)))
     found = []
     warnings = []
     with _deep():

@@ -113,8 +113,8 @@ def _check_size(plan: Plan, outcome: Any, inputs: Mapping[str, Any],
     (adcli/derivatives/request_size.py)."""
     limits = plan.limits or default_limits()
     value = outcome.value
-    size = 1 if not isinstance(value, Tensor) or type(value._v) in (float, bool) \
-        else int(np.size(value._v)) // points
+    shape = () if not isinstance(value, Tensor) or type(value._v) in (float, bool) \
+        else tuple(np.shape(value._v))[1 if points > 1 else 0:]
     skip = 1 if points > 1 else 0  # a batch's points run along axis 0
     shapes = {name: () if isinstance(v, (float, bool)) else tuple(np.shape(v))[skip:]
               for name, v in inputs.items()}
@@ -124,7 +124,7 @@ def _check_size(plan: Plan, outcome: Any, inputs: Mapping[str, Any],
             stored = variable._v
             shapes[name] = () if isinstance(stored, (float, bool)) else \
                 tuple(np.shape(stored))[skip:]
-    request_size.check_request(plan.wrt, shapes, plan.order, limits, value_size=size)
+    request_size.check_request(plan.wrt, shapes, plan.order, limits, value_shape=shape)
     request_size.check_tape(len(outcome.tape.operations()), plan.wrt, plan.order, limits)
 
 
