@@ -176,3 +176,20 @@ def test_the_hessian_of_a_one_entry_tensor_value_is_shown() -> None:
                                    "y=2", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["hessian"] == [[4.0, 2.0], [2.0, 12.0]]  # of x^2 y + y^3 at (1, 2)
+
+
+def test_taylor_mode_refuses_a_value_too_big_before_its_digits_are_checked() -> None:
+    start = time.monotonic()
+    code, out, err, _took = _adcli("--max-elements", "100000", "grad",
+                                   "ones(100000) * (exp(x) * log(x) + sqrt(x))", "--at", "x=2",
+                                   "--order", "3", "--format", "plain")
+    assert (code, out) == (1, "")
+    assert "a value of 100,000 entries, 1 variable of 1 entry, up to order 3" in err
+    assert time.monotonic() - start < 10
+
+
+def test_a_value_of_64_axes_is_an_error_in_words_on_the_command_line() -> None:
+    program = "sin(pi/4)^" + "[" * 64 + "0.5" + "]" * 64
+    code, out, err, _took = _adcli("eval", program, "--format", "plain")
+    assert (code, out) == (1, "")
+    assert "a value of 64 axes cannot be listed by points" in err

@@ -80,14 +80,17 @@ def check_request(names: Sequence[str], shapes: dict[str, tuple[int, ...]], orde
             hint="ask for a lower order or fewer variables, or raise the limit",
             limit="max_partials", settings=(Setting("max_partials", limit=True),))
     ranks = [len(shapes.get(name, ())) for name in names]
-    axes = len(value_shape) + order * max(ranks, default=0)
-    # The Jacobian pass of each order carries its seeds on one more axis (scalars take
-    # gradients, no Jacobians).
-    if axes and not directional and axes + order > MAX_RANK:
+    if directional:
+        # A series' derivatives have the value's axes, its coefficients one more.
+        axes, more = len(value_shape), 1
+    else:
+        # The Jacobian pass of each order carries its seeds on one more axis (scalars
+        # take gradients, no Jacobians).
+        axes, more = len(value_shape) + order * max(ranks, default=0), order
+    if axes and axes + more > MAX_RANK:
         raise AdcliLimitError(
-            f"the derivatives would have {axes} axes (the value's {len(value_shape)} and "
-            f"{order} times a variable's {max(ranks)}), and the passes of {order} orders "
-            f"one more each; numpy's tensors have at most {MAX_RANK}",
+            f"the derivatives would have {axes} axes and their computation {more} more; "
+            f"numpy's tensors have at most {MAX_RANK}",
             hint="ask for a lower order, or differentiate by fewer axes")
     sizes = [math.prod(shapes.get(name, ())) for name in names]
     if directional:
@@ -97,8 +100,8 @@ def check_request(names: Sequence[str], shapes: dict[str, tuple[int, ...]], orde
         value = f"a value of {value_size:,} entries" if value_size > 1 else "the value"
         raise AdcliLimitError(
             f"the derivatives would hold more than {limits.max_tensor_elements:,} numbers, "
-            f"the limit on elements ({value}, {_variables(len(names))} of {_sizes(sizes)} "
-            f"entries, up to order {order})",
+            f"the limit on elements ({value}, {_variables(len(names))} of {_sizes(sizes)}, "
+            f"up to order {order})",
             hint="ask for fewer derivatives (a lower order, fewer variables, a smaller "
                  "value), or raise the limit", limit="max_tensor_elements",
             settings=(Setting("max_tensor_elements", limit=True),))
@@ -136,5 +139,6 @@ def _variables(k: int) -> str:
 
 
 def _sizes(sizes: Sequence[int]) -> str:
-    return " and ".join(f"{s:,}" for s in sizes) if len(sizes) < 4 else \
+    listed = " and ".join(f"{s:,}" for s in sizes) if len(sizes) < 4 else \
         f"{', '.join(f'{s:,}' for s in sizes[:3])}, ..."
+    return listed + (" entry" if list(sizes) == [1] else " entries")

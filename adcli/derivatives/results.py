@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adcli.engine.lazy_numpy import np
-from adcli.errors import AdcliError
+from adcli.errors import AdcliError, AdcliLimitError
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -241,6 +241,10 @@ def _stack(values: Sequence[Any]) -> Any:
     float or bool, so that one scalar point needs no numpy (`Batch.with_arrays`)."""
     if len(values) == 1 and _is_scalar(values[0]):
         return [values[0]]
+    if values and np.ndim(values[0]) >= 64:
+        raise AdcliLimitError(f"a value of {np.ndim(values[0])} axes cannot be listed by "
+                              "points, which take one more axis; numpy's tensors have at "
+                              "most 64")
     shapes = {np.shape(v) for v in values}
     if len(shapes) != 1:
         raise AdcliError(f"the program's results have different shapes at different points: "

@@ -32,6 +32,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from adcli.derivatives import request_size
 from adcli.derivatives.plan import DIRECTION_LABEL, Plan
 from adcli.derivatives.program import Program, execute
 from adcli.derivatives.results import (
@@ -44,7 +45,7 @@ from adcli.derivatives.results import (
 )
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
-from adcli.lang import ast
+from adcli.lang import ast, default_limits
 
 CHECKED_ABOVE_ORDER = 20  # float64 results above this order are checked against mpmath
 FLOAT_DIGITS_KEPT = 12  # float64 may lose 4 of its ~16 digits before values are replaced
@@ -188,6 +189,10 @@ def run_series(tree: Any, source: str | None, inputs: Mapping[str, Any],
         if not isinstance(value, taylor.Series) and value.dtype.kind == "b":
             raise AdcliUsageError("the program's value is a boolean: it has no derivatives",
                                   parameter="order")
+        # The value's size is known now: its series' numbers, and mpmath's recheck of
+        # them, are refused before they are computed when too many.
+        request_size.check_request(list(inputs), {}, order, limits or default_limits(),
+                                   directional=True, value_shape=tuple(np.shape(value._value)))
         coeffs = taylor.coefficients(value, order)
     return coeffs, tuple(outcome.warnings), points
 

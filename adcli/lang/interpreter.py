@@ -166,7 +166,7 @@ _PY_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 # numpy's words for a tensor of too many axes (it allows MAX_RANK).
 MAX_RANK = 64
 _RANK_MESSAGES = re.compile(r"dimensions must be within \[0, 64\]|maximum supported "
-                            r"dimension for an ndarray is")
+                            r"dimension for an ndarray is|only supports up to 64 dimensions")
 
 
 def _ieee(op: str, a: float, b: float) -> float:
@@ -907,7 +907,8 @@ class _Compiler:
                 )
             try:
                 return engine(a, b)  # a broadcast over the element limit: TooLarge
-            except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError) as error:
+            except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError,
+                    RuntimeError) as error:
                 raise self.engine_error(error, span, label, (a, b)) from None
 
         if op == "pow":
@@ -1374,7 +1375,8 @@ class _Compiler:
                     self.check_shape(shape if isinstance(shape, tuple) else (shape,), span)
             try:
                 result = function(*values, **kwargs)
-            except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError) as error:
+            except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError,
+                    RuntimeError) as error:
                 raise self.engine_error(error, span, label, tuple(values)) from None
             if float_result:
                 result = ops.cast(result, np.float64)
@@ -1455,7 +1457,8 @@ class _Compiler:
                 return st.tape.jacobian(first, source, unconnected_gradients="zero")
             except AdcliError:
                 raise
-            except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError) as error:
+            except (ValueError, TypeError, IndexError, ArithmeticError, MemoryError,
+                    RuntimeError) as error:
                 raise self.engine_error(error, span, f"{name}()", (target, source)) from None
 
         return differentiate
