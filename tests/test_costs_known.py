@@ -49,10 +49,10 @@ def _measured(*args: str) -> tuple[int, str, int]:
     (["grad", "(x + y) * -x", "--at", "x=0.5", "--at", "y=0.3", "--order",
       "99999999999999999999999"],
      "the request asks for about 10^45 distinct partial derivatives (2 variables up to "
-     "order about 10^22), more than the limit of 10,000"),
+     "order about 10^22), more than the limit of 1,000"),
     (["grad", "(x + y) * -x", "--at", "x=0.5", "--at", "y=0.3", "--order", "2000"],
      "the request asks for 2,003,000 distinct partial derivatives (2 variables up to order "
-     "2,000), more than the limit of 10,000"),
+     "2,000), more than the limit of 1,000"),
     (["grad", "x*x", "--at", "x=1:3:3", "--order", "99999999999999999999999", "--format",
       "plain"],
      "the request asks for about 10^22 distinct partial derivatives (1 variable up to "

@@ -61,13 +61,15 @@ def test_jobs_workers_stop_with_the_time_limit() -> None:
                         "--jobs", "2", "--format", "csv")
     assert done.returncode == 1
     assert "the time limit of 1 s ran out" in done.stderr
+    # The parent holds the limit: the workers neither print tracebacks nor a second error.
+    assert "Traceback" not in done.stderr and done.stderr.count("limit error") == 1
     assert took < 10
     time.sleep(0.3)
     workers = subprocess.run(["pgrep", "-f", "x=0:1:40000"], capture_output=True, text=True)
     assert workers.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf", "1e10"])
 def test_a_time_limit_must_be_a_positive_number(value: str) -> None:
     run = CliRunner().invoke(cli, ["--time-limit", value, "eval", "1"])
     assert run.exit_code == 2
@@ -116,3 +118,37 @@ def test_the_repl_applies_the_time_limit_to_each_input_and_keeps_the_session() -
         done.stderr
     # The interrupted input left y as it was; the next input runs in full.
     assert done.stdout.strip().splitlines()[-1] == "4.0"
+
+
+@pytest.mark.parametrize("limits", [{"time_seconds": float("nan")}, {"time_seconds": -1.0},
+                                    {"max_partials": -1}, {"max_call_depth": 10**8},
+                                    {"max_tensor_elements": 0}])
+def test_limits_out_of_range_are_usage_errors(limits: dict) -> None:
+    from adcli.errors import AdcliUsageError
+
+    with pytest.raises(AdcliUsageError) as caught:
+        Limits(**limits)
+    assert "Limits(" in caught.value.message
+
+
+def test_a_call_depth_above_the_cap_is_refused_on_the_command_line() -> None:
+    run = CliRunner().invoke(cli, ["--max-depth", "100000000", "eval", "1"])
+    assert run.exit_code == 2 and "100000" in run.output
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_the_callers_own_alarm_timer_survives_a_time_limit() -> None:
+    import signal
+
+    fired: list[float] = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(time.monotonic()))
+    try:
+        start = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        with pytest.raises(AdcliLimitError):
+            api.evaluate(SPIN, limits=Limits(time_seconds=0.3))
+        time.sleep(1.2)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(fired) == 1 and 0.8 < fired[0] - start < 1.6

@@ -133,6 +133,13 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             _print_error("interrupted")
             sys.exit(130)
+        except MemoryError:
+            # A tensor within --max-elements each, but too many of them kept at once.
+            _print_error("limit error: the command needs more memory than there is (its "
+                         "tensors pass the limit one by one, but not together)\nhint: "
+                         "ask for less (fewer points, a lower order, smaller tensors), or "
+                         "lower --max-elements to stop such programs sooner")
+            sys.exit(1)
         except BrokenPipeError:
             # The reader stopped early (`adcli ... | head`): not an error worth a
             # message. Point stdout at /dev/null so that the final flush is quiet.
@@ -476,13 +483,15 @@ def _present(pieces: Iterator[_Piece | None]) -> Iterator[_Piece]:
 
 
 def _worker_settings(limits: Any) -> None:
-    """What a spawned --jobs worker needs of this process's settings (a forked one has
-    them already): the limits of --max-iterations and friends, and quiet numpy."""
+    """What a --jobs worker needs of this process's settings (a forked one has most of
+    them already): the limits of --max-iterations and friends but the time limit, which
+    the parent holds for the whole command (it stops the workers), and quiet numpy."""
     import warnings
+    from dataclasses import replace
 
     from adcli.lang import set_default_limits
 
-    set_default_limits(limits)
+    set_default_limits(replace(limits, time_seconds=None))
     warnings.filterwarnings("ignore", category=RuntimeWarning)
 
 
@@ -566,14 +575,14 @@ precision_option = click.option(
               help="Loop iterations and calls a program may run, in all (default 1000000).")
 @click.option("--max-elements", type=click.IntRange(1, None), metavar="N",
               help="Entries one tensor may have (default 10000000).")
-@click.option("--max-depth", type=click.IntRange(1, None), metavar="N",
-              help="How deeply calls may nest (default 200).")
+@click.option("--max-depth", type=click.IntRange(1, 100_000), metavar="N",
+              help="How deeply calls may nest (default 200, at most 100000).")
 @click.option("--max-partials", type=click.IntRange(1, None), metavar="N",
-              help="Distinct partial derivatives one request may ask for (default 10000).")
+              help="Distinct partial derivatives one request may ask for (default 1000).")
 @click.option("--max-tape-operations", type=click.IntRange(1, None), metavar="N",
               help="Operations the tape may record for high orders, estimated before it "
                    "starts (default 1000000).")
-@click.option("--time-limit", type=click.FloatRange(0, None, min_open=True),
+@click.option("--time-limit", type=click.FloatRange(0, 1e9, min_open=True),
               metavar="SECONDS",
               help="Stop the command (a REPL input) after SECONDS with a limit error "
                    "(default: no limit).")
@@ -594,6 +603,8 @@ def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_element
       adcli --time-limit 5 grad -f model.ad --at x=0.5
     """
     Settings.debug = debug
+    if time_limit is not None and time_limit != time_limit:
+        raise click.BadParameter("nan is not a number of seconds", param_hint="'--time-limit'")
     given = {"max_iterations": max_iterations, "max_tensor_elements": max_elements,
              "max_call_depth": max_depth, "max_partials": max_partials,
              "max_tape_operations": max_tape_operations, "time_seconds": time_limit}

@@ -74,7 +74,8 @@ def check_request(names: Sequence[str], shapes: dict[str, tuple[int, ...]], orde
     count = partials(len(names), order, directional)
     if count > limits.max_partials:
         raise AdcliLimitError(
-            f"the request asks for {_count(count)} distinct partial derivatives "
+            f"the request asks for {_count(count)} distinct partial derivative"
+            f"{'s' if count != 1 else ''} "
             f"({_variables(len(names))} up to order {_count(order)}), more than the limit "
             f"of {limits.max_partials:,}",
             hint="ask for a lower order or fewer variables, or raise the limit",

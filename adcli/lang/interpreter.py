@@ -53,7 +53,9 @@ from adcli.lang import builtins as B
 
 @dataclass(frozen=True)
 class Limits:
-    """What a program may use; each limit, when reached, is an AdcliLimitError."""
+    """What a program may use; each limit, when reached, is an AdcliLimitError. A limit
+    that is not a whole number of 1 or more (time_seconds: a number of seconds above 0,
+    at most 10^9), or a call depth above MAX_CALL_DEPTH, is an AdcliUsageError."""
 
     max_iterations: int = 10**6  # loop iterations plus function calls, in total
     max_call_depth: int = 200
@@ -63,11 +65,36 @@ class Limits:
     # Distinct partial derivatives one request may ask for, and the operations the
     # tape's nested passes may record for them (estimated before they start; see
     # adcli/derivatives/request_size.py).
-    max_partials: int = 10_000
+    max_partials: int = 1_000
     max_tape_operations: int = 1_000_000
     # Seconds a command, an API call or one REPL input may take in all (None: no limit);
     # see adcli/lang/time_limit.py.
     time_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_iterations", "max_call_depth", "max_tensor_elements",
+                     "max_source_chars", "max_nesting", "max_partials",
+                     "max_tape_operations"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise AdcliUsageError(f"Limits({name}=...) must be a whole number of 1 or "
+                                      f"more, not {value!r}", parameter=name)
+        if self.max_call_depth > MAX_CALL_DEPTH:
+            # Each level is a few Python frames: deeper, and a recursion takes gigabytes
+            # before it is stopped.
+            raise AdcliUsageError(f"Limits(max_call_depth=...) can be at most "
+                                  f"{MAX_CALL_DEPTH:,}, not {self.max_call_depth:,}",
+                                  parameter="max_call_depth")
+        seconds = self.time_seconds
+        if seconds is not None and (isinstance(seconds, bool)
+                                    or not isinstance(seconds, (int, float))
+                                    or not 0 < seconds <= 1e9):
+            raise AdcliUsageError(f"Limits(time_seconds=...) must be a number of seconds "
+                                  f"above 0 and at most 10^9, or None, not {seconds!r}",
+                                  parameter="time_seconds")
+
+
+MAX_CALL_DEPTH = 100_000
 
 
 # The limits a run gets when its caller names none. The CLI sets them once per

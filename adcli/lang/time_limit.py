@@ -102,6 +102,9 @@ def time_limit(seconds: float | None, what: str = "running") -> Iterator[None]:
     if signalled:
         import signal
 
+        # A timer the caller set (not one of ours) is put back when the block ends,
+        # less the time the block took.
+        foreign = signal.getitimer(signal.ITIMER_REAL) if outer is None else (0.0, 0.0)
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, max(min(deadline, outer or deadline)
                                                  - time.monotonic(), 1e-3))
@@ -126,3 +129,6 @@ def time_limit(seconds: float | None, what: str = "running") -> Iterator[None]:
             signal.signal(signal.SIGALRM, previous)
             if outer is not None:
                 signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-3))
+            elif foreign[0] > 0:
+                spent = time.monotonic() - (deadline - seconds)
+                signal.setitimer(signal.ITIMER_REAL, max(foreign[0] - spent, 1e-6), foreign[1])
