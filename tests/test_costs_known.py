@@ -193,3 +193,16 @@ def test_a_value_of_64_axes_is_an_error_in_words_on_the_command_line() -> None:
     code, out, err, _took = _adcli("eval", program, "--format", "plain")
     assert (code, out) == (1, "")
     assert "a value of 64 axes cannot be listed by points" in err
+
+
+@pytest.mark.parametrize("program", [
+    "y = x; for i in range(60): y = y + ones(9000000) * x\nreduce_sum(y)",
+    "y = x * ones(3000000); z = " + "*".join(["y"] * 80) + "; reduce_sum(z)",
+])
+def test_tensors_within_the_element_limit_but_too_many_together_stop_at_the_memory_limit(
+        program: str) -> None:
+    code, err, peak = _measured("--max-memory", "300", "grad", program, "--at", "x=1")
+    assert code == 1
+    assert "more than the limit of 300 MiB" in err and "adcli --max-memory MIB" in err
+    assert "internal error" not in err
+    assert peak < 400 * MIB, f"peak {peak / MIB:.0f} MiB"

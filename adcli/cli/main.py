@@ -582,6 +582,9 @@ precision_option = click.option(
 @click.option("--max-tape-operations", type=click.IntRange(1, None), metavar="N",
               help="Operations the tape may record for high orders, estimated before it "
                    "starts (default 1000000).")
+@click.option("--max-memory", type=click.IntRange(1, None), metavar="MIB",
+              help="Resident memory the process may reach by an operation of a million "
+                   "entries or more (default 2048).")
 @click.option("--time-limit", type=click.FloatRange(0, 1e9, min_open=True),
               metavar="SECONDS",
               help="Stop the command (a REPL input) after SECONDS with a limit error "
@@ -589,7 +592,7 @@ precision_option = click.option(
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_elements: int | None,
         max_depth: int | None, max_partials: int | None, max_tape_operations: int | None,
-        time_limit: float | None) -> None:
+        max_memory: int | None, time_limit: float | None) -> None:
     """adcli: values and exact derivatives of math expressions and small programs.
 
     \b
@@ -607,7 +610,8 @@ def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_element
         raise click.BadParameter("nan is not a number of seconds", param_hint="'--time-limit'")
     given = {"max_iterations": max_iterations, "max_tensor_elements": max_elements,
              "max_call_depth": max_depth, "max_partials": max_partials,
-             "max_tape_operations": max_tape_operations, "time_seconds": time_limit}
+             "max_tape_operations": max_tape_operations, "max_memory_mb": max_memory,
+             "time_seconds": time_limit}
     if any(v is not None for v in given.values()):
         from dataclasses import replace
 

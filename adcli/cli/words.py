@@ -21,13 +21,17 @@ OPTIONS = {
 LIMIT_OPTIONS = {
     "max_iterations": "--max-iterations", "max_tensor_elements": "--max-elements",
     "max_call_depth": "--max-depth", "max_partials": "--max-partials",
-    "max_tape_operations": "--max-tape-operations", "time_seconds": "--time-limit",
+    "max_tape_operations": "--max-tape-operations", "max_memory_mb": "--max-memory",
+    "time_seconds": "--time-limit",
 }
+
+# What a limit's value is, where it is not a count.
+_VALUE = {"time_seconds": "SECONDS", "max_memory_mb": "MIB"}
 
 PHRASING = Phrasing(
     options=OPTIONS,
-    limits={field: f"adcli {option} {'SECONDS' if field == 'time_seconds' else 'N'} "
-                   f"(Python: Limits({field}={'SECONDS' if field == 'time_seconds' else 'N'}))"
+    limits={field: f"adcli {option} {_VALUE.get(field, 'N')} "
+                   f"(Python: Limits({field}={_VALUE.get(field, 'N')}))"
             for field, option in LIMIT_OPTIONS.items()},
 )
 

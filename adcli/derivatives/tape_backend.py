@@ -46,10 +46,12 @@ from adcli.derivatives.results import (
 )
 from adcli.engine import ops
 from adcli.engine.lazy_numpy import float_errors_ignored, np
+from adcli.engine.primitives import TooMuchMemory, memory_limit
 from adcli.engine.tape import GradientTape, choose_mode
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliUsageError
 from adcli.lang import default_limits
+from adcli.lang.interpreter import memory_error
 from adcli.lang.time_limit import doing
 
 ZERO_TIMES_INFINITY_NOTE = Note(
@@ -65,9 +67,15 @@ def point(plan: Plan, inputs: Mapping[str, np.ndarray]) -> Result:
     _check_size(plan, outcome, inputs)
     modes: list[str] = []
     results: list[Any] = [outcome.value]
-    with doing("computing the derivatives on the tape"):
-        derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected,
-                             pointwise=False, mode=plan.mode, modes=modes, results=results)
+    limits = plan.limits or default_limits()
+    try:
+        with doing("computing the derivatives on the tape"), \
+                memory_limit(limits.max_memory_mb << 20):
+            derivatives = derive(outcome, plan.wrt, plan.order, plan.unconnected,
+                                 pointwise=False, mode=plan.mode, modes=modes,
+                                 results=results)
+    except TooMuchMemory as error:
+        raise memory_error(error) from None
     warnings = _warnings(outcome, derivatives, inputs)
     if plan.verify:
         lost = lost_digits(outcome.tape, results)

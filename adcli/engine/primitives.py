@@ -55,6 +55,7 @@ with its own kind of argument. Imports numpy and the tensor module.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -187,9 +188,58 @@ class TooLarge(MemoryError):
         self.count, self.limit = count, limit
 
 
+class TooMuchMemory(MemoryError):
+    """An operation refused before it allocated `needed` bytes: the process already holds
+    `held` bytes, and together they would pass the active `memory_limit` (`limit`)."""
+
+    def __init__(self, needed: int, held: int, limit: int) -> None:
+        super().__init__(f"{needed >> 20:,} MiB more on the {held >> 20:,} MiB held would "
+                         f"pass the limit of {limit >> 20:,} MiB")
+        self.needed, self.held, self.limit = needed, held, limit
+
+
 # The largest number of entries an operation may make, innermost last (empty: any).
 # The language sets it for a program's run (Limits.max_tensor_elements).
 ELEMENT_LIMIT: list[int] = []
+# The most bytes the process may hold (resident) after an operation, innermost last
+# (empty: any); looked at only for operations of at least BIG_ENTRIES entries.
+MEMORY_LIMIT: list[int] = []
+BIG_ENTRIES = 1 << 20
+
+
+@contextmanager
+def memory_limit(max_bytes: int) -> Iterator[None]:
+    """Inside, an operation of BIG_ENTRIES entries or more that would take the process's
+    resident memory past `max_bytes` raises TooMuchMemory before it allocates: tensors
+    each within the element limit, kept together (on a tape), cannot take the machine's
+    memory."""
+    MEMORY_LIMIT.append(max_bytes)
+    try:
+        yield
+    finally:
+        MEMORY_LIMIT.pop()
+
+
+def _resident() -> int:
+    """The process's resident memory in bytes (Linux's /proc; elsewhere its peak)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _check_memory(count: int) -> None:
+    if count >= BIG_ENTRIES:
+        needed = count * 8
+        held = _resident()
+        if held + needed > MEMORY_LIMIT[-1]:
+            raise TooMuchMemory(needed, held, MEMORY_LIMIT[-1])
 
 
 @contextmanager
@@ -204,10 +254,13 @@ def element_limit(limit: int) -> Iterator[None]:
 
 
 def check_count(count: int) -> None:
-    """Raise TooLarge when `count` entries are more than the active element limit: for
-    code that makes a tensor outside `bind` (ones, zeros, range, ...), before it does."""
+    """Raise TooLarge when `count` entries are more than the active element limit (or
+    TooMuchMemory past the memory limit): for code that makes a tensor outside `bind`
+    (ones, zeros, range, ...), before it does."""
     if ELEMENT_LIMIT and count > ELEMENT_LIMIT[-1]:
         raise TooLarge(count, ELEMENT_LIMIT[-1])
+    if MEMORY_LIMIT:
+        _check_memory(count)
 
 
 def _entries(value: Any) -> int:
@@ -271,18 +324,21 @@ def _check_size(prim: Primitive, raw: list, params: dict[str, Any]) -> None:
     whose size cannot be told (a batched interpreter's) are left to the forward. Scalar
     operations (the scalar path) make one entry and are not checked."""
     try:
-        count = prim.size(*raw, **params)  # type: ignore[misc]
+        count = prim.size(*raw, **params) if prim.size is not None \
+            else max(map(_entries, raw), default=1)
     except (TypeError, ValueError, AttributeError, OverflowError):
         return
-    if count > ELEMENT_LIMIT[-1]:
+    if ELEMENT_LIMIT and count > ELEMENT_LIMIT[-1]:
         raise TooLarge(count, ELEMENT_LIMIT[-1])
+    if MEMORY_LIMIT:
+        _check_memory(count)
 
 
 def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> Tensor:
     """Run `prim` on `args` (Tensors or plain values) and record it on following tapes."""
     params = params or _EMPTY
     if TAYLOR_DISPATCH:
-        if ELEMENT_LIMIT and prim.size is not None:
+        if ELEMENT_LIMIT and prim.size is not None or MEMORY_LIMIT:
             _check_size(prim, [a._value if isinstance(a, Tensor) else a for a in args],
                         params)
         series = TAYLOR_DISPATCH[-1](prim, args, params)
@@ -324,7 +380,7 @@ def bind(prim: Primitive, args: tuple, params: dict[str, Any] | None = None) -> 
     # The numpy form takes a scalar Tensor's value as numpy's (np.float64, np.bool_:
     # strong types, where a Python float literal beside a float32 array is weak).
     raw = [a._value if isinstance(a, Tensor) else a for a in args]
-    if ELEMENT_LIMIT and prim.size is not None:
+    if ELEMENT_LIMIT and prim.size is not None or MEMORY_LIMIT:
         _check_size(prim, raw, params)
     out = Tensor._wrap(prim.impl(*raw, **params))
     if RECORDING_TAPES:

@@ -31,7 +31,7 @@ from typing import Any
 
 from adcli.engine import ops
 from adcli.engine.lazy_numpy import float_errors_ignored, np
-from adcli.engine.primitives import TooLarge, element_limit
+from adcli.engine.primitives import TooLarge, TooMuchMemory, element_limit, memory_limit
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor, scalar_tensor
 from adcli.errors import (
@@ -67,6 +67,9 @@ class Limits:
     # adcli/derivatives/request_size.py).
     max_partials: int = 1_000
     max_tape_operations: int = 1_000_000
+    # Resident memory (MiB) the process may reach by an operation of a million entries
+    # or more, in a run and in its derivative passes (adcli/engine/primitives.py).
+    max_memory_mb: int = 2048
     # Seconds a command, an API call or one REPL input may take in all (None: no limit);
     # see adcli/lang/time_limit.py.
     time_seconds: float | None = None
@@ -74,7 +77,7 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("max_iterations", "max_call_depth", "max_tensor_elements",
                      "max_source_chars", "max_nesting", "max_partials",
-                     "max_tape_operations"):
+                     "max_tape_operations", "max_memory_mb"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise AdcliUsageError(f"Limits({name}=...) must be a whole number of 1 or "
@@ -95,6 +98,16 @@ class Limits:
 
 
 MAX_CALL_DEPTH = 100_000
+
+
+def memory_error(error: TooMuchMemory, span: Span | None = None) -> AdcliLimitError:
+    """The limit error of an operation refused by the memory limit."""
+    return AdcliLimitError(
+        f"an operation needs {error.needed >> 20:,} MiB more on the {error.held >> 20:,} "
+        f"MiB held, more than the limit of {error.limit >> 20:,} MiB (its tensors are "
+        "each within the element limit, but not together)", span,
+        hint="keep fewer large tensors, or raise the limit", limit="max_memory_mb",
+        settings=(Setting("max_memory_mb", limit=True),))
 
 
 # The limits a run gets when its caller names none. The CLI sets them once per
@@ -889,6 +902,8 @@ class _Compiler:
                 return AdcliTypeError(f"{what} cannot use {_describe(value)}", span)
         if isinstance(error, TooLarge):
             return self.too_big(error.count, span)
+        if isinstance(error, TooMuchMemory):
+            return memory_error(error, span)
         if _RANK_MESSAGES.search(str(error)):
             return AdcliLimitError(f"{what} would have more than {MAX_RANK} axes; numpy's "
                                    f"tensors have at most {MAX_RANK}", span)
@@ -1578,7 +1593,8 @@ def execute(
                               + 2000))
     try:
         with float_errors_ignored(), tape, time_limit.doing("running the program"), \
-                element_limit(limits.max_tensor_elements):
+                element_limit(limits.max_tensor_elements), \
+                memory_limit(limits.max_memory_mb << 20):
             for tensor in input_tensors.values():
                 tape.watch(tensor)
             for name in names & set(st.globals):
@@ -1598,6 +1614,8 @@ def execute(
             hint="split long expressions, or raise the limit", limit="max_call_depth",
             settings=(Setting("max_call_depth", limit=True),),
         ) from None
+    except TooMuchMemory as error:
+        raise memory_error(error, st.at) from None
     except MemoryError:
         raise AdcliLimitError("the program needs more memory than there is") from None
     except time_limit.TimeLimitReached as reached:
