@@ -206,3 +206,24 @@ def test_tensors_within_the_element_limit_but_too_many_together_stop_at_the_memo
     assert "more than the limit of 300 MiB" in err and "adcli --max-memory MIB" in err
     assert "internal error" not in err
     assert peak < 400 * MIB, f"peak {peak / MIB:.0f} MiB"
+
+
+def test_exact_taylor_refuses_an_order_past_the_partials_limit_at_once() -> None:
+    code, out, err, took = _adcli("taylor", "exp(x)", "--at", "x=0", "--order", "100000",
+                                  "--exact")
+    assert (code, out) == (1, "")
+    assert "100,000 distinct partial derivatives" in err and took < 10
+
+
+def test_an_integer_value_in_taylor_mode_is_checked_by_mpmath() -> None:
+    code, out, err, _took = _adcli("grad", "x^3; q = reduce_sum(tile([1, 2], [0]))", "--at",
+                                   "x=2", "--order", "3", "--format", "plain")
+    assert code == 0 and "internal error" not in err
+    assert out.split()[0] == "0.0"
+
+
+def test_numpys_own_axis_limits_in_derivative_passes_are_limit_errors() -> None:
+    program = "x^1e308*y + " + "[" * 32 + "y" + "]" * 32 + "^3"
+    code, out, err, _took = _adcli("hessian", program, "--at", "x=1", "--at", "y=2")
+    assert (code, out) == (1, "")
+    assert "more axes than numpy allows" in err and "internal error" not in err

@@ -25,8 +25,9 @@ Imports the derivative layer's backends, plan, program, results and vectorize.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from adcli.derivatives import tape_backend, vectorize
@@ -42,8 +43,9 @@ from adcli.derivatives.results import (
     unused_input_warnings,
 )
 from adcli.engine.lazy_numpy import np
-from adcli.errors import AdcliError
+from adcli.errors import AdcliError, AdcliLimitError
 from adcli.lang import default_limits
+from adcli.lang.interpreter import MAX_RANK, RANK_MESSAGES
 from adcli.lang.time_limit import doing, time_limit
 
 R = TypeVar("R", Result, Batch)
@@ -54,9 +56,24 @@ def at_point(plan: Plan, inputs: Mapping[str, Any], verify: bool = True) -> Resu
     """The plan's value and derivatives at one point (`inputs`: name -> value, or an
     expression's text taken at `plan.precision` digits), float64 digits verified unless
     `verify` is False."""
-    with time_limit(_seconds(plan), "computing the derivatives"):
+    with time_limit(_seconds(plan), "computing the derivatives"), _numpy_rank():
         _plan, result = _compute(dataclasses.replace(plan, verify=verify), inputs)
     return _finish(result)
+
+
+@contextlib.contextmanager
+def _numpy_rank() -> Iterator[None]:
+    """numpy's own error for a tensor of more than 64 axes, made in a derivative pass (a
+    Jacobian's batch axis on a value of many axes), as a limit error in words."""
+    try:
+        yield
+    except (ValueError, IndexError, RuntimeError) as error:
+        if not RANK_MESSAGES.search(str(error)):
+            raise
+        raise AdcliLimitError("the derivatives' passes would make a tensor of more axes "
+                              f"than numpy allows (numpy: {error}; its tensors have at most "
+                              f"{MAX_RANK})", hint="ask for a lower order, or differentiate "
+                                                   "by fewer axes") from None
 
 
 def _seconds(plan: Plan) -> float | None:
@@ -67,7 +84,7 @@ def _seconds(plan: Plan) -> float | None:
 def over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
     """The plan at every point of `columns` (each input's points along axis 0): what
     `at_point` gives at each point, in one vectorized run where that is trusted."""
-    with time_limit(_seconds(plan), "computing the derivatives"):
+    with time_limit(_seconds(plan), "computing the derivatives"), _numpy_rank():
         return _over_batch(plan, columns)
 
 

@@ -501,6 +501,9 @@ def exact_taylor(program: Program, at: Mapping[str, Any], order: int,
     """The Taylor polynomial of a single-valued program at `at` along `direction`
     (default 1 for one input), with exact coefficients."""
     order = check_order(order)
+    # One coefficient per order: refused at once past the limit on partials.
+    request_size.check_request(["direction"], {}, order, limits or default_limits(),
+                               directional=True)
     at = mapping(at, "at")
     for name in at:
         if name in (let or {}):

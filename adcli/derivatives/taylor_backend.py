@@ -230,6 +230,12 @@ def _vanishing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.array(flat, dtype=bool).reshape(np.shape(a))
 
 
+def _plain(value: Any) -> Any:
+    """A numpy integer or bool as a Python int, which mpmath takes (an integer value's
+    series, such as the sum of an empty integer tensor, has integer coefficients)."""
+    return int(value) if isinstance(value, (np.integer, np.bool_)) else value
+
+
 def _gaps(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, mpmath: Any,
           zero: np.ndarray | None = None) -> None:
     for k in range(a.shape[0]):
@@ -238,7 +244,7 @@ def _gaps(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, mpmath: Any,
             else np.asarray(zero[k]).reshape(-1)
         for x, y, left_out in zip(np.asarray(a[k]).reshape(-1), np.asarray(b[k]).reshape(-1),
                                   skip, strict=True):
-            x, y = mpmath.mpf(x), mpmath.mpf(y)
+            x, y = mpmath.mpf(_plain(x)), mpmath.mpf(_plain(y))
             if mpmath.isnan(x) or mpmath.isnan(y) or mpmath.isinf(x) or mpmath.isinf(y):
                 if not (x == y or (mpmath.isnan(x) and mpmath.isnan(y))):
                     worst = math.inf

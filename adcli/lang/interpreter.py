@@ -203,10 +203,10 @@ _PY_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-# numpy's words for a tensor of too many axes (it allows MAX_RANK).
+# numpy's words for a tensor of too many axes (it allows MAX_RANK), for errors in adcli's.
 MAX_RANK = 64
-_RANK_MESSAGES = re.compile(r"dimensions must be within \[0, 64\]|maximum supported "
-                            r"dimension for an ndarray is|only supports up to 64 dimensions")
+RANK_MESSAGES = re.compile(r"dimensions must be within \[0, 64\]|maximum supported "
+                            r"dimension for an ndarray is|only supports up to \d+ dimensions")
 
 
 def _ieee(op: str, a: float, b: float) -> float:
@@ -904,7 +904,7 @@ class _Compiler:
             return self.too_big(error.count, span)
         if isinstance(error, TooMuchMemory):
             return memory_error(error, span)
-        if _RANK_MESSAGES.search(str(error)):
+        if RANK_MESSAGES.search(str(error)):
             return AdcliLimitError(f"{what} would have more than {MAX_RANK} axes; numpy's "
                                    f"tensors have at most {MAX_RANK}", span)
         if isinstance(error, MemoryError):
