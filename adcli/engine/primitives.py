@@ -319,10 +319,14 @@ def defprim(
 
 
 def _check_size(prim: Primitive, raw: list, params: dict[str, Any]) -> None:
-    """Raise TooLarge when `prim` would make more entries than the element limit allows,
-    from the arguments' values (a Taylor series' is its first coefficient). Arguments
-    whose size cannot be told (a batched interpreter's) are left to the forward. Scalar
-    operations (the scalar path) make one entry and are not checked."""
+    """Raise TooLarge when `prim` would make more entries than the element limit allows
+    (its `size` rule; a primitive without one makes no more than its largest argument),
+    or TooMuchMemory when that many entries would pass the memory limit, from the
+    arguments' values (a Taylor series' is its first coefficient). Arguments whose size
+    cannot be told (a batched interpreter's) are left to the forward. Scalar operations
+    (the scalar path) make one entry and are not checked. Callers test the limits first
+    (`ELEMENT_LIMIT and prim.size is not None or MEMORY_LIMIT`), so that a run without
+    them pays nothing."""
     try:
         count = prim.size(*raw, **params) if prim.size is not None \
             else max(map(_entries, raw), default=1)
