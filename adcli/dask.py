@@ -20,12 +20,12 @@ import logging
 import threading
 import warnings as python_warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from adcli import api
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError, AdcliUsageError
+from adcli.records import Record, field
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -63,8 +63,7 @@ def require(module: str = "dask.dataframe") -> Any:
                               hint=f"importing {module} failed: {error}") from error
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(Record):
     """What to compute at every point, shipped to the workers with the parsed program:
     the arguments of `api.differentiate_batch` other than the points. `limits` are
     explicit (the client's), so that a worker runs with the limits the client set."""

@@ -16,18 +16,18 @@ Messages and hints speak the library's words only. `render(phrasing)` turns an
 error into the text a face prints: the message, `line:column`, the source line, a
 caret under the span, and the hint with each setting phrased by `phrasing` (the
 CLI says `--dir x=1` and `adcli --max-depth N` where Python says `direction=...`
-and `Limits(max_call_depth=N)`). Imports nothing from adcli.
+and `Limits(max_call_depth=N)`). Imports only adcli.records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from adcli.records import Record, field
 
-@dataclass(frozen=True)
-class Setting:
+
+class Setting(Record):
     """One thing a user can set to fix an error: a parameter with a value (`name`, when
     given, is the input or constant it assigns: at y=VALUE), or a limit to raise
     (`limit=True`, `parameter` a `Limits` field). `note` says what it means."""
@@ -39,8 +39,7 @@ class Setting:
     limit: bool = False
 
 
-@dataclass(frozen=True)
-class Phrasing:
+class Phrasing(Record):
     """How a face names settings. The default is Python's: `engine='tape'`,
     `at={'y': VALUE}`, `Limits(max_call_depth=N)`. A face maps parameters to its own
     words (`options`: "direction" -> "--dir") and limits to how it raises them."""
@@ -73,8 +72,7 @@ def _literal(value: str) -> str:
     return value if value.isupper() or not value.isidentifier() else repr(value)
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(Record):
     """A region of source text: 1-based line and column of the start, 0-based offsets."""
 
     line: int

@@ -12,12 +12,12 @@ renderers in adcli.cli only draw what this module prepared.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from adcli import api
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
+from adcli.records import Record
 
 # The middle of the finite values sets the scale; the range may grow past it by
 # REACH spans, so that steep but finite curves (x^10, exp(x)) keep their extremes
@@ -35,8 +35,7 @@ SPIKE_JUMP = 0.4
 SPIKE_PERCENTILES = (2.5, 97.5)
 
 
-@dataclass(frozen=True)
-class Curve:
+class Curve(Record):
     """One curve: `y` holds NaN wherever the curve is broken; `x` is its own (a pole
     crossing inserts a NaN point between two samples)."""
 
@@ -53,8 +52,7 @@ class Curve:
         return segments(self.x, self.y)
 
 
-@dataclass(frozen=True)
-class Plot:
+class Plot(Record):
     """What a plot shows: one curve per order, the x-range and the y-range to draw."""
 
     variable: str

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,12 @@ from adcli import api
 from adcli.cli import inputs
 from adcli.dask import Request, located, require, run_rows
 from adcli.errors import AdcliError, AdcliUsageError
+from adcli.records import Record
 
 EXTENSIONS = {"csv": ".csv", "tsv": ".tsv"}
 
 
-@dataclass(frozen=True)
-class FileSummary:
+class FileSummary(Record):
     """One points file done: where it was read and written, its points, its distinct
     warnings (strings with a `kind`, as the CLI prints them)."""
 
@@ -45,8 +44,7 @@ class FileSummary:
     warnings: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ClusterSummary:
+class ClusterSummary(Record):
     """A whole job: one FileSummary per input file, in the order of the sorted file
     names, and the scheduler's address (None for Dask's local default scheduler)."""
 

@@ -335,7 +335,7 @@ class _Compute:
         if self.jacobian:
             # The Jacobian is what was asked for here: no hint that a diagonal one meant
             # points.
-            from dataclasses import replace
+            from adcli.records import replace
 
             batch = replace(batch, warnings=tuple(
                 w for w in batch.warnings if api.kind_of(w) != "diagonal"))
@@ -437,7 +437,7 @@ class _TableOutput:
 
     def write(self, out: IO[str], piece: Any) -> None:
         if self.jacobian:
-            from dataclasses import replace
+            from adcli.records import replace
 
             piece = replace(piece, engine=_engine_text(piece))
         self.batches.append(piece)
@@ -487,9 +487,9 @@ def _worker_settings(limits: Any) -> None:
     them already): the limits of --max-iterations and friends but the time limit, which
     the parent holds for the whole command (it stops the workers), and quiet numpy."""
     import warnings
-    from dataclasses import replace
 
     from adcli.lang import set_default_limits
+    from adcli.records import replace
 
     set_default_limits(replace(limits, time_seconds=None))
     warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -613,9 +613,8 @@ def cli(ctx: click.Context, debug: bool, max_iterations: int | None, max_element
              "max_tape_operations": max_tape_operations, "max_memory_mb": max_memory,
              "time_seconds": time_limit}
     if any(v is not None for v in given.values()):
-        from dataclasses import replace
-
         from adcli.lang import default_limits, set_default_limits
+        from adcli.records import replace
 
         set_default_limits(replace(default_limits(),
                                    **{k: v for k, v in given.items() if v is not None}))

@@ -15,7 +15,6 @@ adcli.cli.render (and rich, and prompt_toolkit when interactive).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -36,6 +35,7 @@ from adcli.lang import builtins as B
 from adcli.lang.interpreter import Limits, default_limits
 from adcli.lang.session import Session
 from adcli.lang.time_limit import time_limit
+from adcli.records import replace
 
 FORMATS = ("table", "json", "plain")
 PROMPT = ">>> "
@@ -518,7 +518,7 @@ def main(fmt: str = "table", digits: int = 12, max_iterations: int | None = None
     # The global options (adcli --max-depth 5 repl) set the process's default limits.
     limits = default_limits()
     if max_iterations is not None:
-        limits = dataclasses.replace(limits, max_iterations=max_iterations)
+        limits = replace(limits, max_iterations=max_iterations)
     repl = Repl(fmt, digits, limits, quiet=quiet)
     if sys.stdin.isatty():
         return repl.run_terminal()

@@ -26,7 +26,6 @@ Imports the derivative layer's backends, plan, program, results and vectorize.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -47,6 +46,7 @@ from adcli.errors import AdcliError, AdcliLimitError
 from adcli.lang import default_limits
 from adcli.lang.interpreter import MAX_RANK, RANK_MESSAGES
 from adcli.lang.time_limit import doing, time_limit
+from adcli.records import replace
 
 R = TypeVar("R", Result, Batch)
 VERIFIED_DIGITS = 17  # enough to round to float64 correctly
@@ -57,7 +57,7 @@ def at_point(plan: Plan, inputs: Mapping[str, Any], verify: bool = True) -> Resu
     expression's text taken at `plan.precision` digits), float64 digits verified unless
     `verify` is False."""
     with time_limit(_seconds(plan), "computing the derivatives"), _numpy_rank():
-        _plan, result = _compute(dataclasses.replace(plan, verify=verify), inputs)
+        _plan, result = _compute(replace(plan, verify=verify), inputs)
     return _finish(result)
 
 
@@ -90,7 +90,7 @@ def over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
 
 def _over_batch(plan: Plan, columns: Mapping[str, np.ndarray]) -> Batch:
     count = len(next(iter(columns.values()))) if columns else 1
-    plan = dataclasses.replace(plan, verify=count == 1)
+    plan = replace(plan, verify=count == 1)
 
     def point(i: int) -> dict[str, Any]:
         values = {}
@@ -181,7 +181,7 @@ def _on_tape(plan: Plan, inputs: Mapping[str, Any]) -> tuple[Plan, dict[str, np.
     """The plan on the float64 tape, and the point as numbers: the constants and inputs a
     precision run holds as texts, evaluated (the tape runs that check a series result)."""
     let = input_values(plan.let, parameter="let")
-    return dataclasses.replace(plan.on(TAPE), let=let), input_values(inputs, let)
+    return replace(plan.on(TAPE), let=let), input_values(inputs, let)
 
 
 def _named_nan(plan: Plan, inputs: Mapping[str, Any], result: R) -> R:
@@ -193,7 +193,7 @@ def _named_nan(plan: Plan, inputs: Mapping[str, Any], result: R) -> R:
         return result
     if note is None:
         return result
-    return dataclasses.replace(result, warnings=(*result.warnings, note))
+    return replace(result, warnings=(*result.warnings, note))
 
 
 def _as_limit(plan: Plan, inputs: Mapping[str, Any], result: Result) -> Result:
@@ -210,10 +210,10 @@ def _as_limit(plan: Plan, inputs: Mapping[str, Any], result: Result) -> Result:
         note = Note("the value is 0/0 here and has no limit (nearby values differ by "
                     "direction or side), so it and its derivatives are undefined (nan)",
                     "undefined")
-        return dataclasses.replace(result, warnings=(*result.warnings, note))
+        return replace(result, warnings=(*result.warnings, note))
     note = Note("the tape's numbers here were nan (0/0 at a removable singularity); the "
                 "values shown are the limits Taylor mode computes", "limit")
-    return dataclasses.replace(series, warnings=(note, *series.warnings))
+    return replace(series, warnings=(note, *series.warnings))
 
 
 LIMIT_STEP = 1e-6  # relative to the point: where neighbours test a limit
@@ -238,7 +238,7 @@ def _is_limit(plan: Plan, inputs: Mapping[str, Any], series: Result) -> bool:
     lines = [{k: 1.0 if k == name else 0.0 for k in point} for name in point]
     if len(point) > 1:
         lines += [{k: 1.0 for k in point}, {k: (-1.0) ** i for i, k in enumerate(point)}]
-    value_plan = dataclasses.replace(tape_plan, order=0, wrt=(), verify=False)
+    value_plan = replace(tape_plan, order=0, wrt=(), verify=False)
     tolerance = 1e-4 * max(1.0, abs(limit)) + 10 * max(steps.values(), default=0) * slope
     for line in lines:
         for side in (1.0, -1.0):
@@ -273,16 +273,16 @@ def _recomputed(plan: Plan, inputs: Mapping[str, Any], result: Result, lost: str
             _plan, exact = _compute(precise, inputs)
     except AdcliError as error:
         why = error.message
-        return dataclasses.replace(result, warnings=(*others, Note(
+        return replace(result, warnings=(*others, Note(
             f"{lost}; the last digits shown may be wrong (Taylor mode could not recompute "
             f"them: {why})", "precision")))
-    derivatives = tuple(dataclasses.replace(d, value=None if d.value is None
+    derivatives = tuple(replace(d, value=None if d.value is None
                                             else _float64(d.value))
                         for d in exact.derivatives)
     note = Note(f"{lost}; the values shown were recomputed with mpmath to "
                 f"{VERIFIED_DIGITS} verified digits and rounded to float64", "precision")
     # The answer is the recomputed one: its warnings, not float64's (whose nan may be gone).
-    return dataclasses.replace(result, value=_float64(exact.value), derivatives=derivatives,
+    return replace(result, value=_float64(exact.value), derivatives=derivatives,
                                warnings=(note, *exact.warnings), engine=exact.engine,
                                mode=exact.mode)
 
@@ -303,7 +303,7 @@ def _marked(result: R, reasons: Mapping[str, str | None]) -> R:
         derivatives.append(Derivative(d.wrt, d.order, None, reason, shape=shape)
                            if reason else d)
     warnings = (*result.warnings, *unused_input_warnings(derivatives, result.inputs))
-    return dataclasses.replace(result, derivatives=tuple(derivatives), warnings=warnings)
+    return replace(result, derivatives=tuple(derivatives), warnings=warnings)
 
 
 def _agrees(batch: Batch, i: int, single: Result) -> bool:
@@ -323,4 +323,4 @@ def _finish(result: R) -> R:
     warnings = tuple(dict.fromkeys((*result.warnings, *nonfinite_warnings(result.derivatives))))
     if warnings == result.warnings:
         return result
-    return dataclasses.replace(result, warnings=warnings)
+    return replace(result, warnings=warnings)

@@ -48,7 +48,6 @@ precision or when float64 lost digits.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import math
@@ -61,6 +60,7 @@ from adcli.derivatives.plan import INTERPOLATED, Plan
 from adcli.derivatives.results import Derivative, Note, Result, label
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
+from adcli.records import Record
 
 FLOAT_DIGITS_KEPT = taylor_backend.FLOAT_DIGITS_KEPT
 EPS = float(np.finfo(np.float64).eps)
@@ -70,8 +70,7 @@ class TensorValuedError(AdcliUsageError):
     """The program's value is not a scalar: its derivatives are Jacobians, the tape's job."""
 
 
-@dataclasses.dataclass(frozen=True)
-class MixedPartials:
+class MixedPartials(Record):
     """f(a) and its partials of orders 1..order, in contract order (xx, xy, yy)."""
 
     names: tuple[str, ...]

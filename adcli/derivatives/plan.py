@@ -25,9 +25,7 @@ backend is in question.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from adcli.derivatives import request_size
@@ -35,6 +33,7 @@ from adcli.derivatives.program import Program, as_array
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError, Setting
 from adcli.lang import default_limits
+from adcli.records import Record, field, replace
 
 ENGINES = ("auto", "tape", "taylor")
 UNCONNECTED = ("none", "zero")
@@ -45,8 +44,7 @@ TAYLOR_FROM_ORDER = 3
 DIRECTION_LABEL = "v"  # derivatives along a direction are labelled d2f/dv2, ...
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Record):
     """A resolved request: what to compute and which backend computes it.
 
     `wrt` are the variables (inputs, or variables of the program on the tape); `let`
@@ -73,11 +71,11 @@ class Plan:
     precision: int | None = None
     direction: dict[str, np.ndarray] | None = None
     directional: bool = False
-    exact: dict[str, str | Sequence[str]] = dataclasses.field(default_factory=dict)
+    exact: dict[str, str | Sequence[str]] = field(default_factory=dict)
     fallback: str | None = None
     verify: bool = False
     mode: str = "auto"
-    request: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    request: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def marks_unconnected(self) -> bool:
@@ -88,7 +86,7 @@ class Plan:
 
     def on(self, backend: str) -> Plan:
         """The same request on another backend."""
-        return dataclasses.replace(self, backend=backend, fallback=None)
+        return replace(self, backend=backend, fallback=None)
 
     def at_order(self, order: int) -> Plan:
         """The same request at another order, resolved again (the backend may change)."""
@@ -163,12 +161,12 @@ def resolve(program: Program, shapes: Mapping[str, tuple[int, ...]],
                                   else (Setting("engine", "tape"),))
         return plan
     if directions is not None:
-        return dataclasses.replace(plan, backend=TAYLOR, direction=directions, directional=True)
+        return replace(plan, backend=TAYLOR, direction=directions, directional=True)
     if order > 0 and len(names) > 1:
-        return dataclasses.replace(plan, backend=INTERPOLATED,
+        return replace(plan, backend=INTERPOLATED,
                                    fallback=None if forced else TAPE)
     seeds = {names[0]: np.ones(())} if order > 0 else {}
-    return dataclasses.replace(plan, backend=TAYLOR, direction=seeds)
+    return replace(plan, backend=TAYLOR, direction=seeds)
 
 
 def _variables(wrt: Sequence[str] | str | None,

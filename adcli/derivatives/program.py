@@ -13,16 +13,15 @@ Imports adcli.lang (lazily, to parse and run) and adcli.engine.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor
 from adcli.errors import AdcliError, AdcliNameError, AdcliUsageError, Setting
+from adcli.records import Record
 
 
-@dataclass(frozen=True)
-class Program:
+class Program(Record):
     """A parsed program with its text, so that errors can show the offending line."""
 
     source: str | None  # None for a tree made without text

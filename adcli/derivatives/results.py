@@ -18,11 +18,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliError, AdcliLimitError
+from adcli.records import Record, field, replace
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -55,8 +55,7 @@ def kind_of(note: str) -> str:
     return getattr(note, "kind", "program")
 
 
-@dataclass(frozen=True)
-class Derivative:
+class Derivative(Record):
     """One derivative: d^order f / d wrt[0] ... d wrt[-1], or None with the reason.
 
     In a `Batch`, `value` has the points along axis 0, and `missing` (when not None)
@@ -73,8 +72,7 @@ class Derivative:
     shape: tuple[int, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(Record):
     """A program's value at one point, its derivatives, and what went wrong on the way.
 
     `engine` says which backend computed it: "tape", "taylor" or "taylor (interpolated)";
@@ -117,8 +115,7 @@ class Result:
         raise KeyError(f"no derivative {label(tuple(wrt))} was computed (computed: {known})")
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(Record):
     """Many points at once: every array has the points along axis 0."""
 
     inputs: dict[str, np.ndarray]
@@ -252,7 +249,7 @@ def _stack(values: Sequence[Any]) -> Any:
     return np.stack([np.asarray(v) for v in values])
 
 
-class TaylorResult:  # a frozen dataclass, made on first use (see _LATER)
+class TaylorResult(Record):
     """A program's Taylor polynomial at a point along a direction.
 
     coefficients[k] = f^(k)(a)[v, ..., v] / k! and derivatives[k] = f^(k)(a)[v, ..., v]
@@ -269,7 +266,7 @@ class TaylorResult:  # a frozen dataclass, made on first use (see _LATER)
     engine: str = "taylor"
 
 
-class Formula:  # a frozen dataclass, made on first use (see _LATER)
+class Formula(Record):
     """One derivative as a formula: d^order f / d wrt[0] ... d wrt[-1] (order 0: f).
 
     `expr` is the SymPy expression (a numpy object array of them for a tensor value),
@@ -289,7 +286,7 @@ class Formula:  # a frozen dataclass, made on first use (see _LATER)
         return label(self.wrt, unicode, partial)
 
 
-class Formulas:  # a frozen dataclass, made on first use (see _LATER)
+class Formulas(Record):
     """`adcli diff`: every distinct order-`order` partial of a program by `wrt`, as
     formulas, in the JSON order (`combinations`). `inputs` are the names the program
     reads (each a real symbol in the formulas), in the order it reads them."""
@@ -332,7 +329,7 @@ class Formulas:  # a frozen dataclass, made on first use (see _LATER)
         raise KeyError(f"no formula by {', '.join(wrt)}; computed: {computed}")
 
 
-class ExactTaylor:  # a frozen dataclass, made on first use (see _LATER)
+class ExactTaylor(Record):
     """A program's Taylor polynomial with exact coefficients (`adcli taylor --exact`).
 
     `coefficients[k]` = f^(k)(a)[v, ..., v] / k! and `derivatives[k]` = f^(k)(a)[v, ..., v]
@@ -353,7 +350,7 @@ class ExactTaylor:  # a frozen dataclass, made on first use (see _LATER)
     latex: str
 
 
-class TapeRow:  # a frozen dataclass, made on first use (see _LATER)
+class TapeRow(Record):
     """One recorded operation, or an input, as `adcli tape` shows it."""
 
     index: int
@@ -364,7 +361,7 @@ class TapeRow:  # a frozen dataclass, made on first use (see _LATER)
     name: str | None = None
 
 
-class CheckRow:  # a frozen dataclass, made on first use (see _LATER)
+class CheckRow(Record):
     """An automatic derivative beside its finite-difference estimate."""
 
     wrt: tuple[str, ...]
@@ -462,21 +459,3 @@ def unused_input_warnings(derivatives: Iterable[Derivative],
             warnings.append(Note(f"the result does not depend on the input '{d.wrt[0]}'",
                                  "unused-input"))
     return warnings
-
-
-# The result types of the other commands (taylor, diff, tape, check) become frozen
-# dataclasses the first time they are looked up, through the module's __getattr__, as
-# adcli/lang/ast.py's nodes do: making one costs about 1.3 ms, and the one-point
-# commands (grad, eval, jacobian) need none of them. The classes are the same objects
-# on every lookup.
-_LATER = ("TaylorResult", "Formula", "Formulas", "ExactTaylor", "TapeRow", "CheckRow")
-_PENDING: dict[str, type] = {name: globals().pop(name) for name in _LATER}
-
-
-def __getattr__(name: str) -> Any:
-    pending = _PENDING.pop(name, None)
-    if pending is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    made = dataclass(frozen=True)(pending)
-    globals()[name] = made
-    return made

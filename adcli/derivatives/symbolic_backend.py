@@ -48,7 +48,6 @@ import math
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import sympy
@@ -78,6 +77,7 @@ from adcli.errors import (
     Setting,
 )
 from adcli.lang import default_limits
+from adcli.records import Record
 
 DEEPEST = 20_000  # Python's recursion limit while SymPy works on a formula
 SIMPLIFY_MAX_OPS = 60  # sympy.simplify on formulas up to this many operations
@@ -85,8 +85,7 @@ REWRITE_MAX_OPS = 2000  # expand and together up to this many; larger ones as di
 SIMPLIFY_GAIN = 0.75  # simplify's answer is kept when at most this share of the operations
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(Record):
     """A program run on formulas: its value (an object array of SymPy expressions), the
     inputs it reads, in order, with their symbols, and the variables it assigns."""
 

@@ -25,7 +25,6 @@ results; mpmath only when a precision is asked for (or a float64 check runs).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -46,14 +45,14 @@ from adcli.derivatives.results import (
 from adcli.engine.lazy_numpy import np
 from adcli.errors import AdcliUsageError
 from adcli.lang import ast, default_limits
+from adcli.records import Record, fields, replace
 
 CHECKED_ABOVE_ORDER = 20  # float64 results above this order are checked against mpmath
 FLOAT_DIGITS_KEPT = 12  # float64 may lose 4 of its ~16 digits before values are replaced
 MAX_ESCALATIONS = 4
 
 
-@dataclasses.dataclass(frozen=True)
-class Coefficients:
+class Coefficients(Record):
     """The series of a program's value: u_k = f^(k)(a)[v..v]/k! along axis 0."""
 
     coefficients: np.ndarray  # float64, or Decimal objects with `precision` digits
@@ -115,9 +114,8 @@ def literal_names(program: ast.Program, source: str | None) -> tuple[Any, dict[s
     def children(node: Any) -> list[Any]:
         if isinstance(node, tuple):
             return list(node)
-        if dataclasses.is_dataclass(node) and not isinstance(node, type) \
-                and type(node).__name__ != "Span":
-            return [getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "span"]
+        if isinstance(node, Record) and type(node).__name__ != "Span":
+            return [getattr(node, name) for name in fields(node) if name != "span"]
         return []
 
     def rebuild(node: Any) -> Any:
@@ -128,11 +126,9 @@ def literal_names(program: ast.Program, source: str | None) -> tuple[Any, dict[s
             return ast.Name(name, node.span)
         if isinstance(node, tuple):
             return tuple(done[id(item)] for item in node)
-        if dataclasses.is_dataclass(node) and not isinstance(node, type) \
-                and type(node).__name__ != "Span":
-            return dataclasses.replace(node, **{f.name: done[id(getattr(node, f.name))]
-                                                for f in dataclasses.fields(node)
-                                                if f.name != "span"})
+        if isinstance(node, Record) and type(node).__name__ != "Span":
+            return replace(node, **{name: done[id(getattr(node, name))]
+                                    for name in fields(node) if name != "span"})
         return node
 
     # Post-order with a stack of its own: a program of 20,000 terms nests 20,000 deep.

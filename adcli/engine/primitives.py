@@ -58,11 +58,11 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from adcli.engine.lazy_numpy import np
 from adcli.engine.tensor import Tensor, scalar_tensor
+from adcli.records import Record, field
 
 VjpRule = Callable[..., Any]
 
@@ -84,8 +84,7 @@ def zero_gradient(argnum: int) -> VjpRule:
     return rule
 
 
-@dataclass(eq=False)
-class Primitive:
+class Primitive(Record, eq=False, frozen=False):
     """One operation: its numpy forward, its scalar forward and its gradient rule(s).
     Its other interpretations (Taylor rule, mpmath forward) are in adcli.engine.series'
     tables, keyed by this object (compared and hashed by identity)."""

@@ -1,106 +1,103 @@
-"""The adcli language's syntax tree: frozen dataclasses, each with its source `Span`.
+"""The adcli language's syntax tree: frozen records, each with its source `Span`.
 
 One responsibility: the shape of a parsed program. Operator nodes carry the name of
 the engine primitive they call (`BinOp("add", ...)`, `Compare(("less",), ...)`), so
 one word runs from grammar to AST to the engine's registry. `dump` prints a tree
 compactly (without spans) for golden tests and debugging; compare trees with it.
-Nodes compare by identity (`eq=False`): structural equality is never needed at run
-time, and leaving out the generated __eq__/__hash__ makes importing this module,
-which every call of the CLI does, about a quarter faster. Imports only adcli.errors.
+Nodes compare and hash by identity (`eq=False`): structural equality is never needed
+at run time, and a node in a dict or set (the interpreter's caches) is looked up by
+identity in constant time. Imports only adcli.errors and adcli.records.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adcli.errors import Span
-
-# Every class below becomes a frozen dataclass (slots, compared by identity) the
-# first time it is used: see _NODE at the end of the module.
+from adcli.records import Record, fields
 
 # ---- expressions -----------------------------------------------------------------
 
 
-class Number:
+class Number(Record, eq=False):
     value: float
     span: Span
 
 
-class Bool:
+class Bool(Record, eq=False):
     value: bool
     span: Span
 
 
-class Name:
+class Name(Record, eq=False):
     id: str
     span: Span
 
 
-class TensorLiteral:
+class TensorLiteral(Record, eq=False):
     elements: tuple[Expr, ...]
     span: Span
 
 
-class BinOp:
+class BinOp(Record, eq=False):
     op: str  # add subtract multiply divide floor_divide mod pow matmul
     left: Expr
     right: Expr
     span: Span
 
 
-class UnaryOp:
+class UnaryOp(Record, eq=False):
     op: str  # negative positive logical_not
     operand: Expr
     span: Span
 
 
-class Compare:
+class Compare(Record, eq=False):
     ops: tuple[str, ...]  # less less_equal equal not_equal greater greater_equal
     operands: tuple[Expr, ...]  # one more than ops: `1 < i < 5` is a chain
     span: Span
 
 
-class BoolOp:
+class BoolOp(Record, eq=False):
     op: str  # "and" | "or"
     values: tuple[Expr, ...]
     span: Span
 
 
-class IfExp:
+class IfExp(Record, eq=False):
     test: Expr
     body: Expr
     orelse: Expr
     span: Span
 
 
-class Keyword:
+class Keyword(Record, eq=False):
     name: str
     value: Expr
     span: Span
 
 
-class Call:
+class Call(Record, eq=False):
     func: Name
     args: tuple[Expr, ...]
     keywords: tuple[Keyword, ...]
     span: Span
 
 
-class Slice:
+class Slice(Record, eq=False):
     lower: Expr | None
     upper: Expr | None
     step: Expr | None
     span: Span
 
 
-class Index:
+class Index(Record, eq=False):
     value: Expr
     index: tuple[Expr | Slice, ...]
     span: Span
 
 
-class Attribute:
+class Attribute(Record, eq=False):
     value: Expr
     attr: str  # only "shape" gets past the parser
     span: Span
@@ -109,75 +106,75 @@ class Attribute:
 # ---- statements ------------------------------------------------------------------
 
 
-class Assign:
+class Assign(Record, eq=False):
     target: Name
     value: Expr
     span: Span
 
 
-class AugAssign:
+class AugAssign(Record, eq=False):
     target: Name
     op: str  # the BinOp primitive: `x += 1` is AugAssign(x, "add", 1)
     value: Expr
     span: Span
 
 
-class ExprStmt:
+class ExprStmt(Record, eq=False):
     value: Expr
     span: Span
 
 
-class If:
+class If(Record, eq=False):
     test: Expr
     body: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]  # `elif` is an If inside orelse
     span: Span
 
 
-class For:
+class For(Record, eq=False):
     target: Name
     iter: Expr
     body: tuple[Stmt, ...]
     span: Span
 
 
-class While:
+class While(Record, eq=False):
     test: Expr
     body: tuple[Stmt, ...]
     span: Span
 
 
-class Break:
+class Break(Record, eq=False):
     span: Span
 
 
-class Continue:
+class Continue(Record, eq=False):
     span: Span
 
 
-class Pass:
+class Pass(Record, eq=False):
     span: Span
 
 
-class Return:
+class Return(Record, eq=False):
     value: Expr | None
     span: Span
 
 
-class Param:
+class Param(Record, eq=False):
     name: str
     default: Expr | None
     span: Span
 
 
-class FunctionDef:
+class FunctionDef(Record, eq=False):
     name: str
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
     span: Span
 
 
-class Program:
+class Program(Record, eq=False):
     body: tuple[Stmt, ...]
     span: Span
 
@@ -194,32 +191,11 @@ if TYPE_CHECKING:
     Node = Expr | Stmt | Slice | Keyword | Param | Program
 
 
-# Each class above is made a frozen dataclass the first time it is looked up (by the
-# parser, the interpreter or unpickling a cached tree), through the module's
-# __getattr__ below. Making one costs about 0.3 ms; a call of the CLI with a small
-# program needs a handful of the 27, and all of them made eagerly would cost about
-# 9 ms of its start-up. The classes are the same objects on every lookup.
-_NODE = dataclass(frozen=True, slots=True, eq=False)
-_PENDING: dict[str, type] = {
+# Every node class by its name (the AST cache rebuilds trees by name).
+NODE_CLASSES: dict[str, type[Record]] = {
     name: value for name, value in list(globals().items())
-    if isinstance(value, type) and value.__module__ == __name__
+    if isinstance(value, type) and issubclass(value, Record) and value.__module__ == __name__
 }
-for _pending_name in _PENDING:
-    del globals()[_pending_name]
-del _pending_name
-
-
-def __getattr__(name: str) -> Any:
-    pending = _PENDING.pop(name, None)
-    if pending is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    node_class = _NODE(pending)
-    globals()[name] = node_class
-    return node_class
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PENDING))
 
 
 def dump(node: object) -> str:
@@ -228,5 +204,5 @@ def dump(node: object) -> str:
         return "[" + ", ".join(dump(item) for item in node) + "]"
     if node is None or isinstance(node, (str, float, bool, int)):
         return str(node) if not isinstance(node, float) else repr(node)
-    parts = [dump(getattr(node, f.name)) for f in fields(node) if f.name != "span"]  # type: ignore[arg-type]
+    parts = [dump(getattr(node, name)) for name in fields(node) if name != "span"]  # type: ignore[arg-type]
     return f"{type(node).__name__}({', '.join(parts)})"

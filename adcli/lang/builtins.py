@@ -18,10 +18,10 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from adcli.engine import ops
+from adcli.records import Record
 
 # Engine operations the language does not offer: dtypes and strings do not exist in
 # the language, indexing is written x[i], and `constant` is what a literal is.
@@ -83,8 +83,7 @@ LANGUAGE_FUNCTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
 
 
-@dataclass(frozen=True, slots=True)
-class Builtin:
+class Builtin(Record):
     """How the language calls one engine operation."""
 
     name: str  # the name the program used (an alias or the TensorFlow name)

@@ -25,7 +25,6 @@ import operator
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -49,10 +48,10 @@ from adcli.errors import (
 )
 from adcli.lang import ast, time_limit
 from adcli.lang import builtins as B
+from adcli.records import Record, field
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Record):
     """What a program may use; each limit, when reached, is an AdcliLimitError. A limit
     that is not a whole number of 1 or more (time_seconds: a number of seconds above 0,
     at most 10^9), or a call depth above MAX_CALL_DEPTH, is an AdcliUsageError."""
@@ -125,8 +124,7 @@ def set_default_limits(limits: Limits) -> None:
     _default_limits[0] = limits
 
 
-@dataclass(frozen=True)
-class RunResult:
+class RunResult(Record):
     """What a run leaves: the value, the variables, the inputs, the live tape, warnings.
 
     `tape` is persistent and has exited; call `tape.gradient(value, source)` for first

@@ -21,7 +21,6 @@ Imports: lark, adcli.errors, adcli.lang.ast.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import sys
 import threading
@@ -34,6 +33,7 @@ from lark.lark import PostLex
 from adcli.errors import AdcliError, AdcliLimitError, AdcliSyntaxError, Span
 from adcli.lang import ast
 from adcli.lang.ast_cache import GRAMMAR_CANDIDATES, cache_directory, grammar_file
+from adcli.records import replace
 
 __all__ = ["GRAMMAR_CANDIDATES", "cache_dir", "get_parser", "grammar_path", "parse"]
 
@@ -772,7 +772,7 @@ class _ASTBuilder(Transformer):
     def parenthesized(self, children):  # type: ignore[no-untyped-def]
         open_, inner, close = children
         # The node spans its parentheses, so that messages quote '(x+1)', not 'x+1)'.
-        node = dataclasses.replace(inner, span=_join(_tok_span(open_), _tok_span(close)))
+        node = replace(inner, span=_join(_tok_span(open_), _tok_span(close)))
         self.parenthesized_ids.add(id(node))
         return node
 

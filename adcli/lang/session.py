@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -53,14 +52,14 @@ from adcli.lang.interpreter import (
     mentioned_names,
     session_state,
 )
+from adcli.records import Record, field
 
 __all__ = ["Recording", "Session", "Step"]
 
 _ABSENT = object()
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Record):
     """What one input did: the value to show (None for an assignment, a def or a loop),
     the value the tape view differentiates (the shown value, else the variable the
     input assigned last, by name), and the warnings."""
@@ -76,8 +75,7 @@ class Step:
         return self.value is not None
 
 
-@dataclass(frozen=True)
-class Recording:
+class Recording(Record):
     """One input run again on a fresh tape with every float variable watched (`:tape`):
     the tape, where the input's own operations sit on it, the variables after it, and
     the value whose adjoints the view shows (None when it is not a float tensor)."""
@@ -89,8 +87,7 @@ class Recording:
     result: Any
 
 
-@dataclass
-class _Input:
+class _Input(Record, frozen=False):
     """What the session keeps of one completed input, to replay it."""
 
     program: ast.Program
