@@ -202,9 +202,9 @@ def test_help_of_point_commands_lists_jobs(command):
 
 
 def test_a_worker_that_dies_is_an_error_not_a_hang(monkeypatch):
-    from adcli.cli import main
+    from adcli.cli import points
 
-    step = main._Step.__call__
+    step = points._Step.__call__
 
     def dying(self, raw):
         if raw.start == 6 and os.getpid() != parent:
@@ -212,7 +212,7 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(monkeypatch):
         return step(self, raw)
 
     parent = os.getpid()
-    monkeypatch.setattr(main._Step, "__call__", dying)
+    monkeypatch.setattr(points._Step, "__call__", dying)
     run = adcli("grad", "x*x", "--at", "x=0:1:12", "--format", "csv", "--jobs", "2")
     assert run.exit_code == 1
     assert run.stderr == ("worker error: a --jobs worker process stopped unexpectedly "

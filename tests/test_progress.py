@@ -75,11 +75,11 @@ def test_the_bar_goes_to_the_terminal_on_stderr_and_stdout_stays_the_same(jobs):
 
 
 def test_progress_delay_is_read_from_the_environment(monkeypatch):
-    from adcli.cli.main import _progress_delay
+    from adcli.cli.points import progress_delay
 
     for text, delay in [("0.25", 0.25), ("0", 0.0), ("soon", 1.0), ("-2", 1.0),
                         ("nan", 1.0)]:
         monkeypatch.setenv("ADCLI_PROGRESS_DELAY", text)
-        assert _progress_delay() == delay
+        assert progress_delay() == delay
     monkeypatch.delenv("ADCLI_PROGRESS_DELAY")
-    assert _progress_delay() == 1.0
+    assert progress_delay() == 1.0

@@ -20,13 +20,13 @@ from adcli import api
 HEADLINE = ["grad", "x*x*x", "--at", "x=1", "--order", "2"]
 
 
-def _run(args: list[str]) -> tuple[str, bool]:
-    """adcli's standard output for `args` and whether the run imported numpy."""
+def _modules(args: list[str]) -> tuple[str, set[str]]:
+    """adcli's standard output for `args` and the modules the run imported."""
     # main() ends the process with os._exit: the report is made on the way out.
     code = ("import os, sys; from adcli.cli.main import main\n"
             "end = os._exit\n"
             "def report(code):\n"
-            "    print('numpy' in sys.modules, file=sys.stderr, flush=True)\n"
+            "    print(' '.join(sys.modules), file=sys.stderr, flush=True)\n"
             "    end(code)\n"
             "os._exit = report\n"
             f"sys.argv = ['adcli', *{args!r}]\n"
@@ -34,8 +34,14 @@ def _run(args: list[str]) -> tuple[str, bool]:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     lines = done.stderr.strip().splitlines()
-    assert lines and lines[-1] in ("True", "False"), done.stderr
-    return done.stdout, lines[-1] == "True"
+    assert lines and "adcli.cli.main" in lines[-1].split(), done.stderr
+    return done.stdout, set(lines[-1].split())
+
+
+def _run(args: list[str]) -> tuple[str, bool]:
+    """adcli's standard output for `args` and whether the run imported numpy."""
+    out, modules = _modules(args)
+    return out, "numpy" in modules
 
 
 @pytest.mark.parametrize("fmt", ["table", "plain", "json"])
@@ -51,6 +57,15 @@ def test_the_headline_command_imports_no_numpy(fmt: str) -> None:
         rows = {cells[1].strip(): cells[2].strip() for line in out.splitlines()
                 if len(cells := line.split("│")) == 4}
         assert rows == {"": "value", "f": "1", "df/dx": "3", "d²f/dx²": "6"}
+
+
+def test_the_headline_builds_one_command_and_loads_its_tree_without_pickle() -> None:
+    _modules(HEADLINE)  # parses and stores the program's tree if it is not cached yet
+    out, modules = _modules([*HEADLINE, "--format", "plain"])
+    assert out == "1.0\n3.0\n6.0\n"
+    commands = {name for name in modules if name.startswith("adcli.cli.commands.")}
+    assert commands == {"adcli.cli.commands.grad"}
+    assert not modules & {"pickle", "dataclasses", "lark", "rich", "numpy"}
 
 
 @pytest.mark.parametrize("args", [

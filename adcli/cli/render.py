@@ -2,12 +2,12 @@
 
 One responsibility: turn API results (`Result`, `Batch`) into text for scripts,
 with full round-trip precision (Python's shortest repr of each float) and the
-JSON contract documented in the README. It never imports rich, so that scripted
-calls start fast. Derivative labels (`df/dx`, `d2f/dxdy`) are the API's `label`,
-shared with the tables, the plots and the API's own warnings. A stream of points
-is written by an `Output`, one chunk's batch at a time: the text of a chunk depends
-on that chunk alone, so that a --jobs worker renders it and the parent only writes
-it. Imports numpy and the API.
+JSON contract documented in the README; also the titles of tables and plots. It
+never imports rich, so that scripted calls start fast. Derivative labels (`df/dx`,
+`d2f/dxdy`) are the API's `label`, shared with the tables, the plots and the API's
+own warnings. A stream of points is written by an `Output`, one chunk's batch at a
+time: the text of a chunk depends on that chunk alone, so that a --jobs worker
+renders it and the parent only writes it. Imports numpy and the API.
 """
 
 from __future__ import annotations
@@ -422,3 +422,39 @@ def taylor_object(result: Any, polynomial_text: str | None) -> dict[str, Any]:
         "polynomial": polynomial_text,
         "warnings": list(result.warnings),
     }
+
+
+def title(program: str) -> str:
+    """A table's title: a one-line program as it is, else its first line and its length,
+    so that a long program does not make every table as wide as the program."""
+    lines = [line.rstrip() for line in program.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    title = lines[0] if len(lines) == 1 else f"{lines[0]} ... ({len(lines)} lines)"
+    return title if len(title) <= 80 else title[:77] + "..."
+
+
+def engine_text(result: Any) -> str:
+    """The engine as captions say it: "tape, forward mode" for a Jacobian."""
+    return f"{result.engine}, {result.mode} mode" if result.mode else result.engine
+
+
+def with_mode(obj: dict[str, Any], result: Any) -> dict[str, Any]:
+    """A JSON point object of `jacobian` or `hessian` with its "engine" and "mode"."""
+    return {**obj, "engine": result.engine, "mode": result.mode}
+
+
+def write_structured(obj: Any, rows: list[list[str]], fmt: str, plain_rows: Any) -> None:
+    """Write a command's output that is not a stream of points (hessian, tape, check,
+    taylor): `obj` as JSON or JSON lines (each item of a list on its line), `rows` as
+    CSV or TSV (a header row first), `plain_rows` as space-separated lines."""
+    if fmt == "json":
+        sys.stdout.write(dumps(obj, indent=2) + "\n")
+    elif fmt == "jsonl":
+        items = obj if isinstance(obj, list) else [obj]
+        sys.stdout.write("".join(dumps(item) + "\n" for item in items))
+    elif fmt in ("csv", "tsv"):
+        delimiter = "," if fmt == "csv" else "\t"
+        sys.stdout.write("".join(delimiter.join(row) + "\n" for row in rows))
+    else:
+        sys.stdout.write("".join(" ".join(map(str, row)) + "\n" for row in plain_rows))

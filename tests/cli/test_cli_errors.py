@@ -161,7 +161,7 @@ def test_a_failed_check_exits_1(adcli):
 def test_debug_lets_the_exception_through(adcli):
     import pytest
 
-    from adcli.cli.main import Settings
+    from adcli.cli.reporting import Settings
     from adcli.errors import AdcliSyntaxError
 
     try:

@@ -9,12 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from adcli import __version__
 from adcli.cli.main import cli
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = cli.list_commands(click.Context(cli))
 
 
 def examples(help_text: str) -> list[str]:
@@ -29,7 +30,11 @@ def examples(help_text: str) -> list[str]:
 
 
 def test_the_commands_are_the_documented_ones():
-    assert {"eval", "grad", "jacobian", "hessian", "tape", "check"} <= set(COMMANDS)
+    assert COMMANDS == ["check", "diff", "eval", "grad", "hessian", "jacobian", "plot", "repl",
+                        "tape", "taylor"]
+    context = click.Context(cli)
+    assert all(cli.get_command(context, name).name == name for name in COMMANDS)
+    assert cli.get_command(context, "gradient") is None
 
 
 @pytest.mark.parametrize("command", COMMANDS)
