@@ -13,7 +13,6 @@ and adcli.api.
 
 from __future__ import annotations
 
-import glob
 import itertools
 import math
 import os
@@ -407,6 +406,8 @@ def matching_files(patterns: str | Sequence[str]) -> list[str]:
     """The files matching the globs (`**` across directories), sorted, each once.
 
     Raises InputError when a pattern matches no file."""
+    import glob  # here: only --points with a glob needs it
+
     found: dict[str, None] = {}
     for pattern in [patterns] if isinstance(patterns, str) else patterns:
         matches = sorted(p for p in glob.glob(os.path.expanduser(pattern), recursive=True)
