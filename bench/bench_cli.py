@@ -10,7 +10,10 @@ in the same invocation so that the ratios do not depend on the machine:
    (libqalculate's command line) is on PATH, `qalc -t "diff(x^3, x, 2, 1)"`, the same
    second derivative, runs interleaved with them too, and the table and plain
    latencies are also given as ratios to it: issue 15's target is at most 1.0x.
-   Without qalc that comparison is skipped, and the table says so.
+   Without qalc that comparison is skipped, and the table says so. Two floors run
+   interleaved too: `python -c "import click"` and `python -c "import click,
+   rich.console, rich.table"`, what the libraries the design fixes cost before adcli
+   does anything (plain output needs click; the table needs both).
 2. Streaming: the value and first derivative of `sin(x)*exp(x)/(1+x*x)` for 10^6
    rows from `--points -` to `--format csv`, against a hand-written numpy script
    doing the same job (np.loadtxt, the derivative by hand, np.savetxt with %.17g).
@@ -114,6 +117,8 @@ def latency(runs: int, qalc: list[str] | None) -> dict[str, float]:
         "table": LATENCY,
         "plain": LATENCY + ["--format", "plain"],
         "json": LATENCY + ["--format", "json"],
+        "click": [PYTHON, "-c", "import click"],
+        "click and rich": [PYTHON, "-c", "import click, rich.console, rich.table"],
     }
     if qalc is not None:
         commands["qalc"] = qalc
@@ -205,6 +210,10 @@ def main() -> None:
              verdict(medians["table"] <= peer)),
             ("  adcli plain / qalc", f"{medians['plain'] / peer:.2f}x", "<= 1.0x",
              verdict(medians["plain"] <= peer)),
+            ("  floor of plain: import click / qalc", f"{medians['click'] / peer:.2f}x",
+             "reference", ""),
+            ("  floor of the table: import click, rich / qalc",
+             f"{medians['click and rich'] / peer:.2f}x", "reference", ""),
         ]
     rows += [
         (f"stream {args.rows} rows: numpy script", f"{big['numpy_time']:.2f} s", "reference", ""),

@@ -126,7 +126,11 @@ def test_a_tensor_too_big_is_refused_before_it_is_made(program: str) -> None:
      "expand_dims() would have more than 64 axes"),
     (["eval", "x[1e300]", "--let", "x=[1, 2]"], "an index is out of range: 1e+300"),
     (["eval", "x[9223372036854775808]", "--let", "x=[1, 2]"], "an index is out of range"),
-    (["eval", "ones(-1, -1)"], "ones(): a shape cannot have negative sizes: (-1, -1)"),
+    (["eval", "ones(-1, -1)"], "value error at 1:1: a shape cannot have negative sizes: (-1, -1)"),
+    # The same mistake is the same kind of error however the shape is written.
+    (["eval", "ones(-1)"], "value error at 1:1: a shape cannot have negative sizes: (-1,)"),
+    (["eval", "ones(2, -3)"], "value error at 1:1: a shape cannot have negative sizes: (2, -3)"),
+    (["eval", "zeros([2, -3])"], "value error at 1:1: a shape cannot have negative sizes"),
     (["eval", "ones(0, 99999999999999999999999)"], "is out of range: 1e+23"),
     (["eval", "reshape(range(9223372036854775808), [2])"], "is out of range"),
 ])

@@ -37,7 +37,14 @@ from collections.abc import Callable
 from typing import Any
 
 from adcli.engine.lazy_numpy import np
-from adcli.engine.primitives import PRIMITIVES, bind, check_count, defprim, zero_gradient
+from adcli.engine.primitives import (
+    PRIMITIVES,
+    BadShape,
+    bind,
+    check_count,
+    defprim,
+    zero_gradient,
+)
 from adcli.engine.tensor import Tensor, Variable, as_dtype, scalar_tensor, to_array
 
 _brange = builtins.range
@@ -1586,13 +1593,13 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) ->
 
 def _made(shape: tuple) -> tuple:
     """`shape`, after checking it: sizes that are whole numbers, 0 or more and below
-    2^63 (a ValueError in words, not numpy's), and its entries against the active
-    element limit (TooLarge)."""
+    2^63 (BadShape, a ValueError in words, not numpy's), and its entries against the
+    active element limit (TooLarge)."""
     dims = tuple(int(d) for d in shape)
     if any(d < 0 for d in dims):
-        raise ValueError(f"a shape cannot have negative sizes: {dims}")
+        raise BadShape(f"a shape cannot have negative sizes: {dims}")
     if any(d >= 2**63 for d in dims) or math.prod(dims) >= 2**63:
-        raise ValueError(f"the shape {dims} has more entries than any tensor can hold")
+        raise BadShape(f"the shape {dims} has more entries than any tensor can hold")
     check_count(math.prod(dims))
     return dims
 

@@ -187,6 +187,11 @@ class TooLarge(MemoryError):
         self.count, self.limit = count, limit
 
 
+class BadShape(ValueError):
+    """A shape argument that no tensor can have: a negative size, or more entries than
+    any tensor can hold. A ValueError about the value given, not a mismatch of shapes."""
+
+
 class TooMuchMemory(MemoryError):
     """An operation refused before it allocated `needed` bytes: the process already holds
     `held` bytes, and together they would pass the active `memory_limit` (`limit`)."""

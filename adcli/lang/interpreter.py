@@ -30,7 +30,13 @@ from typing import Any
 
 from adcli.engine import ops
 from adcli.engine.lazy_numpy import float_errors_ignored, np
-from adcli.engine.primitives import TooLarge, TooMuchMemory, element_limit, memory_limit
+from adcli.engine.primitives import (
+    BadShape,
+    TooLarge,
+    TooMuchMemory,
+    element_limit,
+    memory_limit,
+)
 from adcli.engine.tape import GradientTape
 from adcli.engine.tensor import Tensor, scalar_tensor
 from adcli.errors import (
@@ -907,6 +913,8 @@ class _Compiler:
                                    f"tensors have at most {MAX_RANK}", span)
         if isinstance(error, MemoryError):
             return AdcliLimitError(f"{what} needs more memory than there is", span)
+        if isinstance(error, BadShape):
+            return AdcliValueError(str(error), span)  # as the interpreter's own shape check
         text = str(error)
         if text.startswith(what.rstrip("()") + "("):
             what = ""  # the engine's message already names the operation
