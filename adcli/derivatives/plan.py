@@ -18,7 +18,7 @@ bench/bench_mixed.py: from order 3 one series pass beats nested tapes, for one
 variable and for several), and the tape otherwise. Every face (grad, taylor, plot,
 check, the REPL) plans through `resolve`.
 
-Imports adcli.derivatives.program and adcli.errors; the language only to ask whether
+Imports adcli.derivatives.program, adcli.errors and adcli.records; the language only to ask whether
 a program calls grad/jacobian/hessian (which need the tape), and only when a series
 backend is in question.
 """

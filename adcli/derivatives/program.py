@@ -7,7 +7,7 @@ expression's text such as "pi/4" (evaluated). `execute` runs a program on a fres
 persistent tape and turns "this name has no value" into a `MissingInputError` that
 names the input, so that every face can say how to give it.
 
-Imports adcli.lang (lazily, to parse and run) and adcli.engine.
+Imports adcli.lang (lazily, to parse and run), adcli.engine and adcli.records.
 """
 
 from __future__ import annotations

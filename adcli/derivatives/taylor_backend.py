@@ -19,8 +19,8 @@ coefficients themselves), with an error guarantee:
 
 `run_series` is one run, shared with adcli.derivatives.interpolated.
 
-Imports adcli.lang, adcli.engine, adcli.errors and the derivative layer's plan and
-results; mpmath only when a precision is asked for (or a float64 check runs).
+Imports adcli.lang, adcli.engine, adcli.errors, adcli.records and the derivative
+layer's plan and results; mpmath only when a precision is asked for (or a float64 check runs).
 """
 
 from __future__ import annotations

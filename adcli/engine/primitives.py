@@ -49,7 +49,7 @@ that follows one of the inputs add the call to its records, and each active forw
 accumulator push its tangents through it (one list, RECORDING_TAPES, in the order the
 contexts were entered). While an interpreter is active (Taylor mode, a symbolic run, a
 batched pass) it first offers the call to it (TAYLOR_DISPATCH), which answers calls
-with its own kind of argument. Imports numpy and the tensor module.
+with its own kind of argument. Imports numpy, the tensor module and adcli.records.
 """
 
 from __future__ import annotations

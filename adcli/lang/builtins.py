@@ -10,7 +10,7 @@ time at start-up). The differentiation functions (`grad`, `jacobian`, `hessian`)
 and `len` are the interpreter's own; they are listed here so that name lookup,
 suggestions and the docs see one table.
 
-Imports adcli.engine.ops and the standard library.
+Imports adcli.engine.ops, adcli.records and the standard library.
 """
 
 from __future__ import annotations

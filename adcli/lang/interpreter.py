@@ -15,7 +15,8 @@ is itself differentiable. Limits (loop iterations, call depth, tensor size) are
 checked as the program runs; every failure is an `AdcliError` with the span of the
 node that caused it.
 
-Imports adcli.engine, adcli.errors, adcli.lang.ast and adcli.lang.builtins.
+Imports adcli.engine, adcli.errors, adcli.records, adcli.lang.ast and
+adcli.lang.builtins.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ One responsibility: turn program text into an `adcli.lang.ast.Program`, or raise
   "unclosed '(' opened at 1:4" and to enforce the nesting limit as tokens arrive) and
   keeps the token history that syntax messages quote.
 
-Imports: lark, adcli.errors, adcli.lang.ast.
+Imports: lark, adcli.errors, adcli.lang.ast, adcli.records.
 """
 
 from __future__ import annotations

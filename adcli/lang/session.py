@@ -27,7 +27,7 @@ An input either completes or leaves no trace: when it fails (an AdcliError, or a
 KeyboardInterrupt from Ctrl-C in a long loop) the globals are put back as they
 were before it.
 
-Imports adcli.lang's own modules, adcli.engine and adcli.errors.
+Imports adcli.lang's own modules, adcli.engine, adcli.errors and adcli.records.
 """
 
 from __future__ import annotations
