@@ -31,9 +31,15 @@ from adcli.derivatives.program import (
 )
 from adcli.derivatives.results import (
     Batch,
+    CheckRow,
     Derivative,
+    ExactTaylor,
+    Formula,
+    Formulas,
     Note,
     Result,
+    TapeRow,
+    TaylorResult,
     combinations,
     kind_of,
     label,
@@ -338,15 +344,6 @@ def session_tape_rows(session: Any) -> list[TapeRow]:
     from adcli.derivatives.tape_view import session_rows
 
     return session_rows(session)
-
-
-def __getattr__(name: str) -> Any:
-    # The other commands' result types, made on first use (adcli.derivatives.results).
-    from adcli.derivatives import results
-
-    if name in results._LATER:
-        return getattr(results, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
