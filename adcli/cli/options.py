@@ -30,10 +30,11 @@ class ProgramCommand(click.Command):
     mistyped long option (`--atx`) is left to click, which suggests the right one."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, self._program_last(list(args)))
+        return super().parse_args(ctx, self._program_last(list(args), ctx.help_option_names))
 
-    def _program_last(self, args: list[str]) -> list[str]:
-        valued: dict[str, bool] = {}
+    def _program_last(self, args: list[str], help_names: list[str]) -> list[str]:
+        # -h and --help are options too (click adds them when it parses), not a program.
+        valued: dict[str, bool] = dict.fromkeys(help_names, False)
         for param in self.params:
             if isinstance(param, click.Option):
                 for name in (*param.opts, *param.secondary_opts):

@@ -4,8 +4,9 @@ One responsibility: turning what goes wrong in a command into what a user reads.
 `handles_errors` wraps each command: a library error becomes its rendered message
 (a caret under the source, the hint in the CLI's words) and the exit code of its
 kind (1 evaluation, 2 usage or syntax); anything unexpected is an "internal error"
-line, never a traceback (unless --debug). It also applies --time-limit to the
-command. Imports click; the library only when something fails.
+line, never a traceback (--debug prints one first, and keeps the message and the
+exit code). It also applies --time-limit to the command. Imports click; the library
+only when something fails.
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ def print_error(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _print_traceback() -> None:
+    """--debug: the traceback of the exception being handled, on standard error, before
+    the message and exit code a user gets without --debug."""
+    import traceback
+
+    traceback.print_exc(file=sys.stderr)
+
+
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into one clear message and the documented exit code."""
 
@@ -59,7 +68,7 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 return command(*args, **kwargs)
         except AdcliError as error:
             if Settings.debug:
-                raise
+                _print_traceback()
             from adcli.cli.words import render
 
             print_error(render(error))
@@ -89,7 +98,8 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except Exception as error:  # noqa: BLE001 - the last line of defence for users
             if Settings.debug:
-                raise
+                _print_traceback()
+                sys.exit(1)
             print_error(f"internal error: {type(error).__name__}: {error}\n"
                          "(this is a bug in adcli; run with --debug for a traceback)")
             sys.exit(1)

@@ -119,21 +119,27 @@ def _check_size(plan: Plan, outcome: Any, inputs: Mapping[str, Any],
     """Refuse, before any backward pass, derivatives that would hold too many numbers
     for the value the run made, or nested passes that would record too many operations
     (adcli/derivatives/request_size.py)."""
-    limits = plan.limits or default_limits()
+    _check_outcome(outcome, inputs, plan.wrt, plan.order, plan.limits or default_limits(),
+                   points)
+
+
+def _check_outcome(outcome: Any, inputs: Mapping[str, Any], wrt: Sequence[str], order: int,
+                   limits: Any, points: int = 1) -> None:
+    """`_check_size` for a run's outcome, its inputs and the variables `wrt`."""
     value = outcome.value
     shape = () if not isinstance(value, Tensor) or type(value._v) in (float, bool) \
         else tuple(np.shape(value._v))[1 if points > 1 else 0:]
     skip = 1 if points > 1 else 0  # a batch's points run along axis 0
     shapes = {name: () if isinstance(v, (float, bool)) else tuple(np.shape(v))[skip:]
               for name, v in inputs.items()}
-    for name in plan.wrt:
+    for name in wrt:
         variable = outcome.variables.get(name)
         if name not in shapes and isinstance(variable, Tensor):
             stored = variable._v
             shapes[name] = () if isinstance(stored, (float, bool)) else \
                 tuple(np.shape(stored))[skip:]
-    request_size.check_request(plan.wrt, shapes, plan.order, limits, value_shape=shape)
-    request_size.check_tape(len(outcome.tape.operations()), plan.wrt, plan.order, limits)
+    request_size.check_request(wrt, shapes, order, limits, value_shape=shape)
+    request_size.check_tape(len(outcome.tape.operations()), wrt, order, limits)
 
 
 def _run(plan: Plan, inputs: Mapping[str, Any]) -> Any:
@@ -445,7 +451,11 @@ def session(session: Any, expression: str, wrt: Sequence[str], order: int = 1,
             raise AdcliUsageError(f"the session has no variable '{name}'", parameter="wrt",
                                   name=name,
                                   hint=f"its variables: {', '.join(known) or '(none)'}")
+    # As for a program: the partials are counted before the run, and what they hold and
+    # the operations of their nested passes after it, before any backward pass.
+    request_size.check_request(list(wrt), {}, order, session.limits)
     outcome = session.value_of(expression, list(wrt))
+    _check_outcome(outcome, {}, list(wrt), order, session.limits)
     derivatives = derive(outcome, list(wrt), order, unconnected, pointwise=False)
     return Result(inputs={}, value=as_array(outcome.value), derivatives=tuple(derivatives),
                   warnings=tuple(outcome.warnings)).with_arrays()

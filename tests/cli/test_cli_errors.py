@@ -158,15 +158,26 @@ def test_a_failed_check_exits_1(adcli):
     assert run.stderr == "check failed: automatic and numeric derivatives disagree\n"
 
 
-def test_debug_lets_the_exception_through(adcli):
-    import pytest
+def test_debug_prints_the_traceback_and_keeps_the_message_and_exit_code():
+    from click.testing import CliRunner
 
+    from adcli.cli.main import cli
     from adcli.cli.reporting import Settings
-    from adcli.errors import AdcliSyntaxError
+
+    def debug(*args: str):
+        return CliRunner().invoke(cli, ["--debug", *args], prog_name="adcli")
 
     try:
-        with pytest.raises(AdcliSyntaxError, match="expected an expression after"):
-            adcli("--debug", "grad", "x*", "--at", "x=1")
+        run = debug("grad", "x*", "--at", "x=1")
+        assert run.exit_code == 2  # a syntax error, as without --debug (found by QA)
+        assert "Traceback (most recent call last)" in run.stderr
+        assert "AdcliSyntaxError" in run.stderr
+        assert run.stderr.endswith("syntax error at 1:3: expected an expression after '*'\n"
+                                   "  x*\n    ^\n")
+        run = debug("grad", "x*y", "--at", "x=1")
+        assert run.exit_code == 2
+        assert "Traceback" in run.stderr
+        assert "--at y=VALUE" in run.stderr  # the hint in the command line's words
     finally:
         Settings.debug = False
 

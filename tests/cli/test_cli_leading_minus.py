@@ -44,3 +44,16 @@ def test_a_program_starting_like_a_short_option_with_an_expression_is_the_progra
     assert run.stdout.split() == ["-1.5", "-1.0"]
     run = CliRunner().invoke(cli, ["eval", "-factorial(3)", "--format", "plain"])
     assert (run.exit_code, run.stdout.strip()) == (0, "-6.0")
+
+
+@pytest.mark.parametrize("command", ["eval", "grad", "hessian", "taylor", "diff"])
+def test_h_after_a_command_is_its_help_not_a_program(adcli, command):
+    # Found by QA: `adcli grad -h` said "missing input 'h'".
+    run = adcli(command, "-h")
+    assert run.exit_code == 0
+    assert run.stdout.startswith(f"Usage: adcli {command} [OPTIONS]")
+
+
+def test_a_program_h_is_given_after_two_dashes(adcli):
+    run = adcli("eval", "--", "-h", "--let", "h=2", "--format", "plain")
+    assert (run.exit_code, run.stdout) == (0, "-2.0\n")

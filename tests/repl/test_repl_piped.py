@@ -251,3 +251,21 @@ def test_the_installed_script_reads_a_session_file(tmp_path: Path):
     assert run.returncode == 1
     assert run.stdout == ""
     assert run.stderr.count(" error at ") == 2
+
+
+def test_grad_in_the_repl_is_refused_over_the_limits_as_the_command_is():
+    # Found by QA: `:grad ... order 100000` ran for good, order 2000 printed 2000 rows.
+    code, out, err = repl("x = 1\n:grad x wrt x order 100000\n:grad x*x wrt x order 2000\n"
+                          ":grad x*x*x wrt x order 3\n", "--format", "plain")
+    assert code == 1
+    assert out == "1.0\n3.0\n6.0\n6.0\n"  # the last request, within the limits, still runs
+    assert err.count("limit error: the request asks for") == 2
+    assert "100,000 distinct partial derivatives" in err and "2,000 distinct" in err
+    assert "--max-partials N" in err
+
+
+def test_grad_in_the_repl_counts_the_operations_of_the_nested_passes():
+    program = "y = x\nfor i in range(300):\n    y = y * x + sin(y)\n"
+    code, out, err = repl(f"x = 0.5\n{program}:grad y wrt x order 9\n")
+    assert code == 1
+    assert "limit error" in err and "operations" in err
