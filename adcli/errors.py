@@ -150,8 +150,14 @@ class AdcliError(Exception):
         return self.hint or settings
 
 
+# The most characters of a source line an excerpt shows; a longer line is cut to a
+# window around the error, marked with "..." where it was cut.
+EXCERPT_WIDTH = 100
+
+
 def source_excerpt(source: str, span: Span) -> list[str]:
-    """The source line of `span` and a line of carets under it, indented by two spaces."""
+    """The source line of `span` and a line of carets under it, indented by two spaces.
+    A line longer than EXCERPT_WIDTH is shown as a window of it around the span."""
     source_lines = source.splitlines() or [""]
     index = min(max(span.line - 1, 0), len(source_lines) - 1)
     text = source_lines[index].expandtabs(1)
@@ -163,6 +169,13 @@ def source_excerpt(source: str, span: Span) -> list[str]:
     else:
         width = 1
     width = max(1, min(width, max(len(text) - start, 1)))
+    if len(text) > EXCERPT_WIDTH:
+        first = max(0, min(start - EXCERPT_WIDTH // 4, len(text) - EXCERPT_WIDTH))
+        last = first + EXCERPT_WIDTH
+        head, tail = ("..." if first else ""), ("..." if last < len(text) else "")
+        text = head + text[first:last] + tail
+        start = start - first + len(head)
+        width = max(1, min(width, len(head) + EXCERPT_WIDTH - start))
     return [f"  {text}", "  " + " " * start + "^" * width]
 
 

@@ -9,6 +9,8 @@ would give it, with the same words:
 - `__repr__`, `__eq__` and `__hash__` over the fields (a field with `repr=False` or
   `compare=False` is left out of them), and pickling by the fields;
 - immutability: assigning a field raises `FrozenInstanceError` (an AttributeError);
+- `__match_args__` (the fields, for `case Span(line, column): ...`) and a signature
+  for `inspect.signature` and `help()`;
 - `replace(record, **changes)` and `fields(record)` as module functions.
 
 Class keywords change that: `class Node(Record, eq=False)` compares and hashes by
@@ -102,12 +104,20 @@ def _deferred_init(cls: type) -> Any:
     other commands' results) are never made in a given process."""
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        init = _make_init(cls, cls.__record_fields__)  # type: ignore[attr-defined]
-        cls.__init__ = init  # type: ignore[misc]
-        init(self, *args, **kwargs)
+        _compiled_init(cls)(self, *args, **kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.deferred = True  # type: ignore[attr-defined]
     return __init__
+
+
+def _compiled_init(cls: type) -> Any:
+    """`cls.__init__`, compiled now and put in place if it was still deferred."""
+    init = cls.__dict__["__init__"]
+    if getattr(init, "deferred", False):
+        init = _make_init(cls, cls.__record_fields__)  # type: ignore[attr-defined]
+        cls.__init__ = init  # type: ignore[misc]
+    return init
 
 
 @dataclass_transform(field_specifiers=(field, Field), frozen_default=True)
@@ -134,6 +144,8 @@ class _RecordType(type):
         _check_order(cls, specs)
         if "__init__" not in namespace:
             cls.__init__ = _deferred_init(cls)  # type: ignore[misc]
+        if "__match_args__" not in namespace:
+            cls.__match_args__ = tuple(specs)  # type: ignore[attr-defined]
         if not frozen:
             cls.__setattr__ = object.__setattr__  # type: ignore[assignment]
             cls.__delattr__ = object.__delattr__  # type: ignore[assignment]
@@ -143,6 +155,16 @@ class _RecordType(type):
         elif not frozen:
             cls.__hash__ = None  # type: ignore[assignment]  # mutable and equal by value
         return cls
+
+    @property
+    def __signature__(cls) -> Any:
+        """The class's signature for inspect.signature and help(): its `__init__`'s
+        without `self` (compiled now if no instance was made yet)."""
+        import inspect
+
+        init = _compiled_init(cls) if "__init__" in cls.__dict__ else cls.__init__  # type: ignore[misc]
+        signature = inspect.signature(init)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
 
 
 class Record(metaclass=_RecordType):

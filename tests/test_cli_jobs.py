@@ -278,3 +278,16 @@ def test_a_large_jobs_count_starts_no_more_workers_than_there_is_work():
     assert parallel.workers_for(1000) == 4 * cores
     assert parallel.workers_for(0, chunks=1) == 1
     assert parallel.workers_for(0) == cores
+
+
+def test_points_with_a_header_only_give_no_rows_and_a_table_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from adcli.cli.main import cli
+
+    for fmt, out in [("csv", ""), ("plain", ""), ("json", "[\n]\n"), ("table", "")]:
+        run = CliRunner().invoke(cli, ["grad", "x*x", "--points", "-", "--format", fmt],
+                                 input="x\n", prog_name="adcli")
+        assert (run.exit_code, run.stdout) == (0, out), fmt
+        assert "internal error" not in run.stderr
+    assert "the points have no rows after their header" in run.stderr

@@ -113,3 +113,18 @@ def test_records_pickle_and_copy_by_their_fields():
     again = pickle.loads(pickle.dumps(tree))
     assert ast.dump(again) == ast.dump(tree) == "BinOp(add, Name(x), Number(1.0))"
     assert again.span == span
+
+
+def test_records_match_positionally_and_show_their_signature_before_any_instance():
+    import inspect
+
+    class Fresh(Record):  # no instance made yet: its __init__ is not compiled
+        a: int
+        b: str = "x"
+
+    assert str(inspect.signature(Fresh)).startswith("(a, b='x')")
+    assert Fresh.__match_args__ == ("a", "b")
+    match Span(3, 4, 10, 11):
+        case Span(line, column):
+            assert (line, column) == (3, 4)
+    assert Fresh(1).b == "x"

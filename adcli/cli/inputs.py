@@ -477,11 +477,22 @@ def read_program(program: str | None, file: IO[str] | None,
     if file is not None:
         return file.read()
     if program is None:
-        raise InputError('missing PROGRAM: give it as an argument (adcli grad "x*x" --at x=1), '
+        raise InputError(f"missing PROGRAM: give it as an argument ({_example()}), "
                          "with -f FILE, or as - to read standard input")
     if program == "-":
         return sys.stdin.read()
     return program
+
+
+def _example() -> str:
+    """A call of the running command with a program, for a message."""
+    context = click.get_current_context(silent=True)
+    command = context.info_name if context is not None and context.info_name else "grad"
+    if command == "diff":
+        return 'adcli diff "x*x"'
+    if command == "plot":
+        return 'adcli plot "x*x" --over x=-1:1'
+    return f'adcli {command} "x*x" --at x=1'
 
 
 def split_assignment(option: str, text: str, example: str) -> Assignment:

@@ -210,6 +210,12 @@ class _TableOutput:
         from adcli.api import Batch
         from adcli.cli import tables
 
+        if not self.batches:
+            # A points file with its header row only: the machine formats write no
+            # rows (JSON an empty list); a table without rows would show nothing.
+            warn(["the points have no rows after their header: there is nothing to show"],
+                 quiet=False)
+            return
         merged = Batch.concat(self.batches)
         tables.console().print(tables.results_table(merged, self.title, self.digits,
                                                     self.partial))

@@ -191,7 +191,10 @@ class Batch(Record):
 
     @staticmethod
     def concat(batches: Sequence[Batch]) -> Batch:
-        """Join batches of one program (chunks of a grid) into one."""
+        """Join batches of one program (chunks of a grid) into one; at least one batch
+        (ValueError otherwise)."""
+        if not batches:
+            raise ValueError("Batch.concat needs at least one batch to join")
         first = batches[0]
         if len(batches) == 1:
             return first

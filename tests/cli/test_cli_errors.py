@@ -226,3 +226,19 @@ def test_a_long_program_titles_its_table_with_its_first_line(adcli):
     run = adcli("grad", program, "--at", "x=2", ascii=True)
     assert run.exit_code == 0
     assert run.table().splitlines()[0] == "def f(x): ... (3 lines)"
+
+
+def test_a_long_source_line_is_shown_as_a_window_around_the_error(adcli):
+    # Found by QA: a program of a million characters was echoed whole, with a million
+    # spaces before its caret.
+    program = "1 + " * 60 + "y + " + "2 + " * 60 + "3"
+    run = adcli("eval", program)
+    assert run.exit_code == 2
+    message, line, caret, hint = run.stderr.splitlines()
+    assert message == "usage error at 1:241: missing input 'y': the program reads it, but it " \
+                      "has no value"
+    assert line.startswith("  ... 1 + ") and line.endswith("...") and len(line) == 2 + 106
+    assert line[caret.index("^")] == "y" and caret.strip() == "^"
+    long = adcli("eval", "x" * 1_000_001)
+    assert long.exit_code == 1 and len(long.stderr) < 500
+    assert "the program has 1,000,001 characters; the limit is 1,000,000" in long.stderr

@@ -123,3 +123,26 @@ def test_output_cut_short_by_the_reader_is_not_an_error_message(tmp_path):
     )
     assert done.stdout == "x,f,df/dx\n"
     assert done.stderr == ""
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("gradd", "grad"), ("tapes", "tape"),
+                                             ("jacobain", "jacobian")])
+def test_a_mistyped_command_is_a_usage_error_that_names_the_command_meant(adcli, typo, meant):
+    run = adcli(typo, "x", "--at", "x=1")
+    assert run.exit_code == 2
+    assert f"No such command '{typo}'. Did you mean '{meant}'?" in run.stderr
+
+
+def test_an_unknown_command_far_from_any_is_a_usage_error(adcli):
+    run = adcli("xyzzy")
+    assert run.exit_code == 2 and "No such command 'xyzzy'." in run.stderr
+    assert "Did you mean" not in run.stderr
+
+
+@pytest.mark.parametrize(("command", "example"), [
+    ("eval", 'adcli eval "x*x" --at x=1'), ("grad", 'adcli grad "x*x" --at x=1'),
+    ("diff", 'adcli diff "x*x"'), ("plot", 'adcli plot "x*x" --over x=-1:1')])
+def test_a_missing_program_is_shown_with_the_command_itself(adcli, command, example):
+    run = adcli(command)
+    assert run.exit_code == 2
+    assert f"missing PROGRAM: give it as an argument ({example})" in run.stderr
