@@ -72,6 +72,15 @@ class ProgramCommand(click.Command):
 _EXPRESSION = re.compile(r"[()\[\]^*+/<>|!]")
 
 
+def _stacked(command: Callable[..., Any],
+             decorators: list[Callable[..., Any]]) -> Callable[..., Any]:
+    """`command` with `decorators` applied as if written above it in this order (so
+    the options appear in --help in this order)."""
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
 def program_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """PROGRAM | -f FILE | -, --let and --of: what every command runs."""
     decorators = [
@@ -84,9 +93,7 @@ def program_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="The variable whose value is the result (default: the program's "
                           "value)."),
     ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    return _stacked(command, decorators)
 
 
 class PointsParam(click.ParamType):
@@ -113,9 +120,7 @@ def point_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="CSV or TSV of points: a header row naming the inputs, then one "
                           "point per row; a glob ('data/*.csv') reads its files in order."),
     ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    return _stacked(command, decorators)
 
 
 jobs_option = click.option(
@@ -132,9 +137,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Significant digits in tables (machine formats keep every digit)."),
         click.option("-q", "--quiet", is_flag=True, help="Do not print warnings."),
     ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    return _stacked(command, decorators)
 
 
 def derivative_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -147,9 +150,7 @@ def derivative_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="What a derivative of a result that does not depend on the "
                           "variable is: None with its reason, or zero."),
     ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    return _stacked(command, decorators)
 
 
 precision_option = click.option(
@@ -170,9 +171,7 @@ def taylor_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Derivatives along this direction (repeatable; missing inputs 0): "
                           "f^(k)[v,...,v], labelled dkf/dvk."),
     ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    return _stacked(command, decorators)
 
 
 def directions(dirs: tuple[str, ...], constants: dict[str, Any]) -> dict[str, Any] | None:
